@@ -1,0 +1,81 @@
+/* l_common.h - what every binding file shares: error raising, argument checkers,
+** and the async-call helpers (park + lua_yieldk continuation, schedule points). */
+#ifndef L_COMMON_H
+#define L_COMMON_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "../engine/errors.h"
+#include "../engine/task.h"
+
+/* ---- errors (l_errors.c) ---- */
+
+/* Raises the API.md error object for engine code 'err' (0 is not allowed):
+** negative errno -> OSError {errno, strerror, message "[Errno N] text"},
+** LT_ECANCELLED -> Cancelled, LT_ECLOSED -> ClosedResourceError, LT_EBUSY ->
+** BusyResourceError, LT_EINTERRUPT -> KeyboardInterrupt, LT_EWOULDBLOCK ->
+** WouldBlock, -ENOMEM -> OSError ENOMEM ("<fname>: out of memory"). Never returns. */
+int l_raise(lua_State *L, int err, const char *fname);
+
+/* Raises an error of class 'cls' ("RuntimeError", "ValueError", ...) whose message
+** is formatted like lua_pushfstring. Never returns. */
+int l_raisef(lua_State *L, const char *cls, const char *fmt, ...);
+
+/* Pushes a new error object of class 'cls' with message 'msg' (a table whose
+** metatable is the class); returns its stack index (absolute). */
+int l_newerror(lua_State *L, const char *cls, const char *msg);
+
+/* Pushes OSError for a negative errno with a specific message (NULL: "[Errno N] text"). */
+void l_pushoserror(lua_State *L, int err, const char *msg);
+
+/* Raises TypeError "<fname>: bad argument #<i> '<param>' (<expected>, got <type>)". */
+int l_argerror(lua_State *L, int i, const char *fname, const char *param, const char *expected);
+/* The same message format with class ValueError and a free 'what' in place of the type. */
+int l_argvalue(lua_State *L, int i, const char *fname, const char *param, const char *what);
+
+/* 1 if the value at 'idx' is an error object of class 'cls' or a subclass. */
+int l_iserror(lua_State *L, int idx, const char *cls);
+
+/* ---- argument checkers (l_errors.c); 'i' is the stack index; for methods the
+** displayed number is i-1 (self does not count) when 'fname' contains ':' ---- */
+lua_Integer l_checkint(lua_State *L, int i, const char *fname, const char *param);
+lua_Integer l_optint(lua_State *L, int i, const char *fname, const char *param, lua_Integer def);
+/* A size: integer 0..2^31-1 (larger: ValueError, negative: ValueError). */
+lua_Integer l_checksize(lua_State *L, int i, const char *fname, const char *param);
+double l_checknum(lua_State *L, int i, const char *fname, const char *param);
+const char *l_checkstr(lua_State *L, int i, const char *fname, const char *param, size_t *len);
+int l_optbool(lua_State *L, int i, const char *fname, const char *param, int def);
+/* Checks that the value at 'i' is callable (function or __call); TypeError otherwise. */
+void l_checkcallable(lua_State *L, int i, const char *fname, const char *param);
+
+/* ---- tasks and async calls (l_task.c) ---- */
+
+typedef struct l_task_s {
+  lt_task_t task;        /* engine part; task.udata points back here */
+  lua_State *L;          /* the coroutine running it, NULL once finished */
+} l_task_t;
+
+/* The task running now, or NULL outside a run / between steps. */
+l_task_t *l_current(void);
+
+/* The current task if 'L' is its own coroutine and can yield; otherwise raises
+** RuntimeError "<fname>: <reason>" before any side effect. */
+l_task_t *l_checkasync(lua_State *L, const char *fname);
+
+/* checkpoint_if_cancelled: raises Cancelled / KeyboardInterrupt if pending. */
+void l_checkcancel(lua_State *L, l_task_t *t);
+
+/* Parks 't' with 'cb' and yields; when the task is woken, 'k' runs with 'ctx'
+** (call l_outcome there). Use as 'return l_park(...)'. */
+int l_park(lua_State *L, l_task_t *t, lt_abort_cb cb, void *data,
+           lua_KContext ctx, lua_KFunction k);
+
+/* In a continuation: raises the error the task was woken with, if any. */
+void l_outcome(lua_State *L, l_task_t *t, const char *fname);
+
+/* Schedule point after a call that did not block: the top 'nres' values are
+** returned once the task runs again. Use as 'return l_schedpoint(L, t, nres)'. */
+int l_schedpoint(lua_State *L, l_task_t *t, int nres);
+
+#endif
