@@ -1,0 +1,53 @@
+/* io.h - fd waiting: a process-wide, fd-indexed table of lt_io_t, one uv_poll_t
+** per fd shared by sockets and bare-fd waits, one reader and one writer slot each.
+**
+** The poll stays started across waits (sticky interest) and is narrowed only when
+** an event arrives for a direction nobody waits on, so a connection that keeps
+** reading costs no epoll_ctl per wait. Fds that cannot be polled (regular files)
+** are always ready. */
+#ifndef LT_IO_H
+#define LT_IO_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "task.h"
+
+enum { LT_IO_READ = 0, LT_IO_WRITE = 1 };
+
+typedef struct {
+  uv_poll_t *poll;        /* separately allocated; freed in its close callback; NULL
+                          ** until the first wait and after lt_io_close */
+  lt_task_t *waiter[2];   /* parked reader / writer, or NULL */
+  int events;             /* UV_READABLE|UV_WRITABLE the poll is started with (0: stopped) */
+} lt_io_t;
+
+/* Registers 't' as the waiter of 'fd' in direction 'dir' (LT_IO_READ/LT_IO_WRITE)
+** and starts the poll if needed. Returns 0: the caller must now park 't' with
+** lt_io_abort and the data LT_IO_DATA(fd, dir) (l_park does both) and yield; the
+** poll callback wakes it with lt_task_reschedule(t, 0) once the fd is ready (or
+** with LT_ECLOSED when the fd is closed by lt_io_close). Returns 1 when the fd
+** cannot be polled (regular file): it is ready, nothing is registered. Returns
+** LT_EBUSY if another task waits in that direction, or a negative errno (-EBADF
+** for a bad fd, -ENOMEM). Never parks or reschedules by itself. */
+int lt_io_wait(int fd, int dir, lt_task_t *t);
+
+#define LT_IO_DATA(fd, dir) ((void *)(intptr_t)((fd) * 2 + (dir)))
+
+/* The abort callback of an I/O wait: clears the slot, keeps the poll sticky,
+** returns 1 (I/O waits are always promptly cancellable). */
+int lt_io_abort(lt_task_t *task, void *data, int err);
+
+/* notify_closing: wakes every waiter of 'fd' with LT_ECLOSED, stops and releases
+** its poll handle. Call it before close(fd). The fd stays open. Never runs Lua. */
+void lt_io_close(int fd);
+
+/* Releases the poll of 'fd' without touching any task (for __gc: a socket with a
+** waiter is never collected). Safe on fds never waited on. */
+void lt_io_forget(int fd);
+
+/* Counters for io_statistics / engine_statistics. */
+long lt_io_handles(void);    /* poll handles alive (allocated and not yet closed) */
+long lt_io_waiting(int dir); /* tasks parked in that direction */
+
+#endif
