@@ -1,0 +1,555 @@
+-- streams.lua - the high-level networking API of API.md §6, in pure Lua on top of
+-- trio.socket: SocketStream, SocketListener, FdStream, aclose_forcefully, and (from
+-- open_tcp.lua and serve.lua) open_tcp_stream, open_unix_socket, open_tcp_listeners,
+-- serve_tcp, serve_listeners.
+--
+-- The facade calls the returned function as install(trio, core) once 'trio' holds the
+-- core API and trio.socket. Everything here uses only the public API, so custom socket
+-- factories and hostname resolvers see every socket and lookup made here.
+
+local pcall, error, type, rawget, rawset = pcall, error, type, rawget, rawset
+local setmetatable, getmetatable, tostring = setmetatable, getmetatable, tostring
+local mtype, floor = math.type, math.floor
+
+-- Keys of the private slots of stream and listener objects (tables, so no user key
+-- can collide with them).
+local SOCK, SENDING = {}, {}
+
+local DEFAULT_RECEIVE_SIZE = 65536
+local NOTSENT_LOWAT = 16384
+local MAX_SIZE = 0x7FFFFFFF
+-- Bytes per send once a large string has been partly written: bounds the copy made
+-- by string.sub while keeping each send big enough to fill the socket buffer.
+local SEND_CHUNK = 256 * 1024
+
+return function(trio, core)
+  local socket, lowlevel = trio.socket, trio.lowlevel
+  local E = trio.errno
+  local iserror, checkpoint = trio.iserror, trio.checkpoint
+  local wait_writable = lowlevel.wait_writable
+
+  ---------------------------------------------------------------------------------
+  -- Shared helpers: error objects and argument checks (API.md §2). `util` is handed
+  -- to open_tcp.lua and serve.lua.
+
+  -- Builds an ltrio error object of class 'cls' (a name) with message 'msg' and the
+  -- extra fields of 'fields'. The core's constructor is used when it has one; the
+  -- fallback is the representation API.md §2 fixes: a table whose metatable is its class.
+  local function newerror(cls, msg, fields)
+    local e
+    if core and core.newerror then
+      e = core.newerror(cls, msg)
+    else
+      e = setmetatable({type = cls, message = msg}, trio[cls])
+    end
+    if fields then
+      for k, v in pairs(fields) do rawset(e, k, v) end
+    end
+    return e
+  end
+
+  local function raise(cls, msg, fields)
+    error(newerror(cls, msg, fields), 0)
+  end
+
+  -- The name API.md messages use for a value's type: __name for objects that have one.
+  local function typename(v)
+    local t = type(v)
+    if t == "table" or t == "userdata" then
+      local mt = getmetatable(v)
+      if type(mt) == "table" and type(rawget(mt, "__name")) == "string" then
+        return rawget(mt, "__name")
+      end
+    elseif t == "number" then
+      return mtype(v) == "integer" and "integer" or "number"
+    end
+    return t
+  end
+
+  -- "<fname>: bad argument #<i> '<param>' (<expected>, got <what>)".
+  local function argerror(fname, i, param, expected, v, cls, what)
+    raise(cls or "TypeError", string.format("%s: bad argument #%d '%s' (%s, got %s)",
+      fname, i, param, expected, what or typename(v)))
+  end
+
+  -- An integer, or a float with an exact integer value (API.md §1).
+  local function checkint(v, fname, i, param)
+    if mtype(v) == "integer" then return v end
+    if mtype(v) == "float" and v == floor(v) and v > -2^63 and v < 2^63 then
+      return floor(v)
+    end
+    argerror(fname, i, param, "integer expected", v)
+  end
+
+  -- An option table: nil or a table whose keys are all in 'allowed'.
+  local function checkopts(opts, fname, i, allowed)
+    if opts == nil then return {} end
+    if type(opts) ~= "table" then argerror(fname, i, "opts", "table expected", opts) end
+    for k in pairs(opts) do
+      if not allowed[k] then
+        raise("TypeError", string.format("%s: unknown option '%s'", fname, tostring(k)))
+      end
+    end
+    return opts
+  end
+
+  local function checkcallable(f, fname, i, param)
+    if type(f) == "function" then return end
+    local mt = getmetatable(f)
+    if type(mt) == "table" and rawget(mt, "__call") ~= nil then return end
+    argerror(fname, i, param, "function expected", f)
+  end
+
+  local buffer_mt
+  if trio.Buffer then
+    local ok, b = pcall(trio.Buffer, 1)
+    if ok then buffer_mt = getmetatable(b) end
+  end
+  local function isbuffer(v)
+    if type(v) ~= "userdata" then return false end
+    return buffer_mt == nil or getmetatable(v) == buffer_mt
+  end
+
+  -- The socket type without Linux's SOCK_NONBLOCK/SOCK_CLOEXEC flag bits.
+  local function socktype(sock)
+    local t = sock.type
+    if mtype(t) == "integer" then return t & 0xF end
+    return t
+  end
+
+  local util = {
+    newerror = newerror, raise = raise, argerror = argerror, typename = typename,
+    checkint = checkint, checkopts = checkopts, checkcallable = checkcallable,
+  }
+
+  ---------------------------------------------------------------------------------
+  -- Error translation (Trio's _translate_socket_errors_to_stream_errors): EBADF and
+  -- ENOTSOCK mean the socket was closed under us; any other OSError means the
+  -- connection is broken. Everything else (Cancelled, ClosedResourceError from a
+  -- wait, BusyResourceError) passes through unchanged. Never returns.
+  local function translate(e)
+    if iserror(e, "OSError") then
+      local en = e.errno
+      if en == E.EBADF or en == E.ENOTSOCK then
+        raise("ClosedResourceError", "this socket was already closed")
+      end
+      raise("BrokenResourceError", "socket connection broken: " .. tostring(e), {cause = e})
+    end
+    error(e, 0)
+  end
+
+  ---------------------------------------------------------------------------------
+  -- SocketStream
+
+  local SocketStream = {}
+  local stream_mt = {__name = "ltrio.SocketStream"}
+
+  local function stream_index(self, k)
+    local m = SocketStream[k]
+    if m ~= nil then return m end
+    if k == "socket" then return rawget(self, SOCK) end
+    return nil
+  end
+  stream_mt.__index = stream_index
+  stream_mt.__newindex = function(_, k)
+    raise("AttributeError", string.format("SocketStream: cannot assign field '%s'", tostring(k)))
+  end
+  stream_mt.__tostring = function(self)
+    return "ltrio.SocketStream (" .. tostring(rawget(self, SOCK)) .. ")"
+  end
+
+  local function new_stream(sock)
+    if not socket.is_socket(sock) then
+      argerror("trio.SocketStream", 1, "sock", "socket expected", sock)
+    end
+    if socktype(sock) ~= socket.SOCK_STREAM then
+      argerror("trio.SocketStream", 1, "sock", "SOCK_STREAM socket expected", sock,
+        "ValueError", "a socket of type " .. tostring(sock.type))
+    end
+    -- Trio sets these on every stream and ignores failures (AF_UNIX has neither).
+    pcall(sock.setsockopt, sock, socket.IPPROTO_TCP, socket.TCP_NODELAY, true)
+    if socket.TCP_NOTSENT_LOWAT then
+      pcall(sock.setsockopt, sock, socket.IPPROTO_TCP, socket.TCP_NOTSENT_LOWAT, NOTSENT_LOWAT)
+    end
+    local self = {}
+    rawset(self, SOCK, sock)
+    rawset(self, SENDING, false)
+    return setmetatable(self, stream_mt)
+  end
+
+  -- Raises BusyResourceError when another task holds the send conflict detector.
+  local function busy()
+    raise("BusyResourceError", "another task is currently sending data on this SocketStream")
+  end
+
+  -- [async] Sends every byte of 'data' (a string or a Buffer); partial writes loop.
+  function SocketStream:send_all(data)
+    local sock = rawget(self, SOCK)
+    if type(data) ~= "string" and not isbuffer(data) then
+      argerror("SocketStream:send_all", 1, "data", "string or Buffer expected", data)
+    end
+    if sock.did_shutdown_SHUT_WR then
+      raise("ClosedResourceError", "can't send data after sending EOF")
+    end
+    if rawget(self, SENDING) then busy() end
+    self[SENDING] = true
+    local total = #data
+    if total == 0 then
+      if sock:fileno() == -1 then
+        self[SENDING] = false
+        raise("ClosedResourceError", "socket was already closed")
+      end
+      local ok, e = pcall(checkpoint)
+      self[SENDING] = false
+      if not ok then error(e, 0) end
+      return
+    end
+    local send, piece, off = sock.send, data, 0
+    while true do
+      local ok, n = pcall(send, sock, piece)
+      if not ok then
+        self[SENDING] = false
+        translate(n)
+      end
+      off = off + n
+      if off >= total then break end
+      if type(data) == "string" then
+        piece = data:sub(off + 1, off + SEND_CHUNK)
+      else
+        piece = data:view(off + 1)
+      end
+    end
+    self[SENDING] = false
+  end
+
+  -- [async] Returns up to 'max_bytes' bytes (default 65536); "" at end of file.
+  function SocketStream:receive_some(max_bytes)
+    local n = DEFAULT_RECEIVE_SIZE
+    if max_bytes ~= nil then
+      if mtype(max_bytes) == "integer" then
+        n = max_bytes
+      else
+        n = checkint(max_bytes, "SocketStream:receive_some", 1, "max_bytes")
+      end
+      if n < 1 or n > MAX_SIZE then
+        argerror("SocketStream:receive_some", 1, "max_bytes",
+          n < 1 and "must be >= 1" or "must be <= 2^31-1", n, "ValueError", tostring(n))
+      end
+    end
+    local sock = rawget(self, SOCK)
+    local ok, data = pcall(sock.recv, sock, n)
+    if ok then return data end
+    translate(data)
+  end
+
+  -- [async] Shuts down the sending side (SHUT_WR); idempotent.
+  function SocketStream:send_eof()
+    if rawget(self, SENDING) then busy() end
+    self[SENDING] = true
+    local sock = rawget(self, SOCK)
+    local ok, e = pcall(checkpoint)
+    if ok and not sock.did_shutdown_SHUT_WR then
+      ok, e = pcall(sock.shutdown, sock, socket.SHUT_WR)
+    end
+    self[SENDING] = false
+    if not ok then translate(e) end
+  end
+
+  -- [async] Returns when the socket is writable (with TCP_NOTSENT_LOWAT: when less
+  -- than 16 KiB is waiting to be sent).
+  function SocketStream:wait_send_all_might_not_block()
+    if rawget(self, SENDING) then busy() end
+    self[SENDING] = true
+    local sock = rawget(self, SOCK)
+    if sock:fileno() == -1 then
+      self[SENDING] = false
+      raise("ClosedResourceError", "socket was already closed")
+    end
+    local ok, e = pcall(wait_writable, sock)
+    self[SENDING] = false
+    if not ok then translate(e) end
+  end
+
+  -- Closes the socket at once (waiters wake with ClosedResourceError); idempotent.
+  function SocketStream:close()
+    local sock = rawget(self, SOCK)
+    sock:close()
+  end
+
+  -- [async] Closes, then checkpoints: a cancelled aclose still closes.
+  function SocketStream:aclose()
+    local sock = rawget(self, SOCK)
+    sock:close()
+    checkpoint()
+  end
+
+  function SocketStream:setsockopt(level, opt, value, optlen)
+    local sock = rawget(self, SOCK)
+    return sock:setsockopt(level, opt, value, optlen)
+  end
+
+  function SocketStream:getsockopt(level, opt, buflen)
+    local sock = rawget(self, SOCK)
+    if buflen == nil or buflen == 0 then return sock:getsockopt(level, opt) end
+    return sock:getsockopt(level, opt, buflen)
+  end
+
+  stream_mt.__close = function(self) rawget(self, SOCK):close() end
+
+  ---------------------------------------------------------------------------------
+  -- SocketListener
+
+  local SocketListener = {}
+  local listener_mt = {__name = "ltrio.SocketListener"}
+  listener_mt.__index = function(self, k)
+    local m = SocketListener[k]
+    if m ~= nil then return m end
+    if k == "socket" then return rawget(self, SOCK) end
+    return nil
+  end
+  listener_mt.__newindex = function(_, k)
+    raise("AttributeError", string.format("SocketListener: cannot assign field '%s'", tostring(k)))
+  end
+  listener_mt.__tostring = function(self)
+    return "ltrio.SocketListener (" .. tostring(rawget(self, SOCK)) .. ")"
+  end
+  listener_mt.__close = function(self) rawget(self, SOCK):close() end
+
+  local function new_listener(sock)
+    if not socket.is_socket(sock) then
+      argerror("trio.SocketListener", 1, "sock", "socket expected", sock)
+    end
+    if socktype(sock) ~= socket.SOCK_STREAM then
+      argerror("trio.SocketListener", 1, "sock", "SOCK_STREAM socket expected", sock,
+        "ValueError", "a socket of type " .. tostring(sock.type))
+    end
+    -- The check is skipped where SO_ACCEPTCONN cannot be read (as Trio does).
+    local ok, listening = pcall(sock.getsockopt, sock, socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+    if ok and (listening == 0 or listening == false) then
+      argerror("trio.SocketListener", 1, "sock", "listening socket expected", sock,
+        "ValueError", "a socket that is not listening")
+    end
+    return setmetatable({[SOCK] = sock}, listener_mt)
+  end
+
+  -- accept() errors that concern one connection only; accept is simply retried.
+  local IGNORED = {}
+  for _, name in ipairs{"EPERM", "ECONNABORTED", "EPROTO", "ENETDOWN", "ENOPROTOOPT",
+      "EHOSTDOWN", "ENONET", "EHOSTUNREACH", "EOPNOTSUPP", "ENETUNREACH", "ENOSR",
+      "ESOCKTNOSUPPORT", "EPROTONOSUPPORT", "ETIMEDOUT", "ECONNRESET"} do
+    if E[name] then IGNORED[E[name]] = true end
+  end
+
+  -- [async] Waits for a connection and returns it as a SocketStream.
+  function SocketListener:accept()
+    local sock = rawget(self, SOCK)
+    local accept = sock.accept
+    while true do
+      local ok, s = pcall(accept, sock)
+      if ok then return new_stream(s) end
+      if not iserror(s, "OSError") then error(s, 0) end
+      local en = s.errno
+      if en == E.EBADF or en == E.ENOTSOCK then
+        raise("ClosedResourceError", "this listener was already closed")
+      end
+      if not IGNORED[en] then error(s, 0) end
+    end
+  end
+
+  function SocketListener:close()
+    rawget(self, SOCK):close()
+  end
+
+  function SocketListener:aclose()
+    rawget(self, SOCK):close()
+    checkpoint()
+  end
+
+  ---------------------------------------------------------------------------------
+  -- aclose_forcefully: aclose() inside an already-cancelled scope, so it never waits.
+
+  local function aclose_forcefully(resource)
+    if resource == nil or (type(resource) ~= "table" and type(resource) ~= "userdata") then
+      argerror("trio.aclose_forcefully", 1, "resource", "closable object expected", resource)
+    end
+    local cs = trio.CancelScope()
+    cs:cancel()
+    cs:run(resource.aclose, resource)
+  end
+
+  ---------------------------------------------------------------------------------
+  -- FdStream: a stream over a dup of a pollable fd (a pipe, a tty, a socket), so a
+  -- script can read stdin or a pipe as a stream. The dup is close-on-exec and owned
+  -- by the stream. Sockets go through trio.socket.fromfd; other fds need the core's
+  -- fd primitives (core.fd_dup, core.fd_read, core.fd_write, core.fd_close).
+
+  local FdStream = {}
+  local fdstream_mt = {__name = "ltrio.FdStream"}
+  local FD, RECEIVING = {}, {}
+  fdstream_mt.__index = function(self, k)
+    local m = FdStream[k]
+    if m ~= nil then return m end
+    if k == "socket" then return nil end
+    return nil
+  end
+  fdstream_mt.__newindex = function(_, k)
+    raise("AttributeError", string.format("FdStream: cannot assign field '%s'", tostring(k)))
+  end
+  fdstream_mt.__tostring = function(self)
+    local fd = self:fileno()
+    return fd >= 0 and ("ltrio.FdStream (fd " .. fd .. ")") or "ltrio.FdStream (closed)"
+  end
+
+  -- Errors of FdStream: EBADF means closed, any other OSError a broken stream.
+  local function fd_translate(e)
+    if iserror(e, "OSError") then
+      if e.errno == E.EBADF then raise("ClosedResourceError", "file was already closed") end
+      raise("BrokenResourceError", "file stream broken: " .. tostring(e), {cause = e})
+    end
+    error(e, 0)
+  end
+
+  local function new_fdstream(fd)
+    fd = checkint(fd, "trio.lowlevel.FdStream", 1, "fd")
+    if fd < 0 then
+      argerror("trio.lowlevel.FdStream", 1, "fd", "file descriptor expected", fd, "ValueError",
+        tostring(fd))
+    end
+    local self = {[SENDING] = false, [RECEIVING] = false}
+    local ok, sock = pcall(socket.fromfd, fd)
+    if ok then
+      rawset(self, SOCK, sock)
+      rawset(self, FD, false)
+    elseif core and core.fd_dup then
+      rawset(self, FD, core.fd_dup(fd))
+    else
+      raise("ValueError", "trio.lowlevel.FdStream: fd " .. fd ..
+        " is not a socket, and this build cannot read other fds")
+    end
+    return setmetatable(self, fdstream_mt)
+  end
+
+  function FdStream:fileno()
+    local sock = rawget(self, SOCK)
+    if sock then return sock:fileno() end
+    return rawget(self, FD) or -1
+  end
+
+  local function fd_read(self, n)
+    local sock = rawget(self, SOCK)
+    if sock then return sock:recv(n) end
+    local fd = rawget(self, FD)
+    if not fd then raise("ClosedResourceError", "file was already closed") end
+    return core.fd_read(fd, n)
+  end
+
+  local function fd_write(self, data)
+    local sock = rawget(self, SOCK)
+    if sock then return sock:send(data) end
+    local fd = rawget(self, FD)
+    if not fd then raise("ClosedResourceError", "file was already closed") end
+    return core.fd_write(fd, data)
+  end
+
+  -- [async]
+  function FdStream:receive_some(max_bytes)
+    local n = DEFAULT_RECEIVE_SIZE
+    if max_bytes ~= nil then
+      n = checkint(max_bytes, "FdStream:receive_some", 1, "max_bytes")
+      if n < 1 or n > MAX_SIZE then
+        argerror("FdStream:receive_some", 1, "max_bytes", n < 1 and "must be >= 1" or
+          "must be <= 2^31-1", n, "ValueError", tostring(n))
+      end
+    end
+    if rawget(self, RECEIVING) then
+      raise("BusyResourceError", "another task is using this stream for receiving")
+    end
+    self[RECEIVING] = true
+    local ok, data = pcall(fd_read, self, n)
+    self[RECEIVING] = false
+    if ok then return data end
+    fd_translate(data)
+  end
+
+  -- [async]
+  function FdStream:send_all(data)
+    if type(data) ~= "string" and not isbuffer(data) then
+      argerror("FdStream:send_all", 1, "data", "string or Buffer expected", data)
+    end
+    if rawget(self, SENDING) then
+      raise("BusyResourceError", "another task is using this stream for sending")
+    end
+    self[SENDING] = true
+    local total, off, piece = #data, 0, data
+    local ok, e = true, nil
+    if total == 0 then
+      if self:fileno() == -1 then
+        self[SENDING] = false
+        raise("ClosedResourceError", "file was already closed")
+      end
+      ok, e = pcall(checkpoint)
+    end
+    while ok and off < total do
+      local n
+      ok, n = pcall(fd_write, self, piece)
+      if not ok then e = n; break end
+      off = off + n
+      if off < total then
+        if type(data) == "string" then
+          piece = data:sub(off + 1, off + SEND_CHUNK)
+        else
+          piece = data:view(off + 1)
+        end
+      end
+    end
+    self[SENDING] = false
+    if not ok then fd_translate(e) end
+  end
+
+  -- [async]
+  function FdStream:wait_send_all_might_not_block()
+    if rawget(self, SENDING) then
+      raise("BusyResourceError", "another task is using this stream for sending")
+    end
+    local fd = self:fileno()
+    if fd == -1 then raise("ClosedResourceError", "file was already closed") end
+    self[SENDING] = true
+    local ok, e = pcall(wait_writable, rawget(self, SOCK) or fd)
+    self[SENDING] = false
+    if not ok then fd_translate(e) end
+  end
+
+  function FdStream:close()
+    local sock = rawget(self, SOCK)
+    if sock then return sock:close() end
+    local fd = rawget(self, FD)
+    if fd then
+      rawset(self, FD, false)
+      lowlevel.notify_closing(fd)
+      core.fd_close(fd)
+    end
+  end
+
+  -- [async]
+  function FdStream:aclose()
+    self:close()
+    checkpoint()
+  end
+
+  fdstream_mt.__close = FdStream.close
+  fdstream_mt.__gc = function(self)
+    local fd = rawget(self, FD)
+    if fd then rawset(self, FD, false); core.fd_close(fd) end
+  end
+
+  trio.SocketStream = new_stream
+  trio.SocketListener = new_listener
+  trio.aclose_forcefully = aclose_forcefully
+
+  util.new_stream, util.new_listener, util.translate = new_stream, new_listener, translate
+  util.SocketStream, util.stream_mt, util.SOCK, util.SENDING = SocketStream, stream_mt, SOCK, SENDING
+
+  lowlevel.FdStream = new_fdstream
+  require("ltrio.open_tcp")(trio, core, util)
+  require("ltrio.serve")(trio, core, util)
+end

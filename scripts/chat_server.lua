@@ -1,0 +1,95 @@
+-- chat_server.lua - a line-based chat room over TCP.
+--
+--   ltrio scripts/chat_server.lua PORT [HOST]
+--
+-- Prints "chat_server: listening on HOST:PORT" (PORT 0 picks a free port). Every line a
+-- client sends is broadcast to every other client as "<name> line"; joins and leaves
+-- are announced as "* name joined" / "* name left". A client may pick its name by
+-- sending "/nick NAME". Messages go through memory channels: one shared channel into
+-- the broadcaster task, one bounded channel out to each client; a client too slow to
+-- keep up with 64 pending lines is disconnected rather than slowing the others.
+
+local trio = require "ltrio"
+
+local port = math.tointeger(tonumber(arg[1] or "0"))
+local host = arg[2]
+if not port then
+  io.stderr:write("usage: chat_server.lua PORT [HOST]\n")
+  os.exit(2)
+end
+
+local QUEUE = 64
+local clients = {}         -- client -> true; client = {name =, tx =, scope =}
+local hub_tx, hub_rx = trio.open_memory_channel(math.huge)
+
+-- The broadcaster: every message {from = client, text = line} to every other client.
+local function broadcaster()
+  for msg in hub_rx:iter() do
+    for client in pairs(clients) do
+      if client ~= msg.from then
+        local ok = trio.pcall(client.tx.send_nowait, client.tx, msg.text)
+        if not ok and client.scope then client.scope:cancel() end   -- too slow
+      end
+    end
+  end
+end
+
+-- Writes the client's queued lines to its stream.
+local function writer(stream, rx)
+  for text in rx:iter() do stream:send_all(text .. "\n") end
+end
+
+-- Reads lines from the client and posts them to the hub.
+local function reader(stream, client)
+  local pending = ""
+  while true do
+    local data = stream:receive_some()
+    if data == "" then return end
+    pending = pending .. data
+    for line in pending:gmatch("([^\n]*)\n") do
+      line = line:gsub("\r$", "")
+      local nick = line:match("^/nick%s+(%S+)")
+      if nick then
+        hub_tx:send_nowait{from = client, text = "* " .. client.name .. " is now " .. nick}
+        client.name = nick
+      elseif line ~= "" then
+        hub_tx:send_nowait{from = client, text = "<" .. client.name .. "> " .. line}
+      end
+    end
+    pending = pending:match("[^\n]*$")
+  end
+end
+
+local function session(stream, client, rx)
+  trio.open_nursery(function(nursery)
+    client.scope = nursery.cancel_scope
+    nursery:start_soon(writer, stream, rx)
+    reader(stream, client)
+    nursery.cancel_scope:cancel()
+  end)
+end
+
+local function handler(stream)
+  local peer = stream.socket:getpeername()
+  local tx, rx = trio.open_memory_channel(QUEUE)
+  local client = {name = tostring(peer), tx = tx}
+  clients[client] = true
+  hub_tx:send_nowait{from = client, text = "* " .. client.name .. " joined"}
+  local ok, err = trio.pcall(session, stream, client, rx)
+  clients[client] = nil
+  tx:close()
+  hub_tx:send_nowait{from = client, text = "* " .. client.name .. " left"}
+  if not ok and not trio.iserror(err, "BrokenResourceError")
+      and not trio.iserror(err, "ClosedResourceError") then
+    error(err, 0)
+  end
+end
+
+trio.open_nursery(function(nursery)
+  nursery:start_soon(broadcaster)
+  local listeners = nursery:start(trio.serve_tcp, handler, port, {host = host})
+  for _, listener in ipairs(listeners) do
+    print("chat_server: listening on " .. tostring(listener.socket:getsockname()))
+  end
+  io.stdout:flush()
+end)

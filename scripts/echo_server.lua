@@ -1,0 +1,45 @@
+-- echo_server.lua - a TCP echo server: every byte a client sends comes back to it.
+--
+--   ltrio scripts/echo_server.lua PORT [HOST]
+--
+-- PORT 0 picks a free port; the port is printed as "echo_server: listening on HOST:PORT"
+-- (one line per listener; with no HOST, IPv4 and IPv6 on every address). A client
+-- that resets its connection ends only its own connection, never the server.
+
+local trio = require "ltrio"
+
+local port = math.tointeger(tonumber(arg[1] or "0"))
+local host = arg[2]
+if not port then
+  io.stderr:write("usage: echo_server.lua PORT [HOST]\n")
+  os.exit(2)
+end
+
+-- The connection's loop: echo until end of file.
+local function echo(stream)
+  while true do
+    local data = stream:receive_some()
+    if data == "" then return end
+    stream:send_all(data)
+  end
+end
+
+-- One task per connection; serve_tcp closes the stream when this returns.
+local function handler(stream)
+  local ok, err = trio.pcall(echo, stream)
+  if not ok then
+    if trio.iserror(err, "BrokenResourceError") or trio.iserror(err, "ClosedResourceError") then
+      io.stderr:write("echo_server: connection ended: ", tostring(err), "\n")
+    else
+      error(err, 0)
+    end
+  end
+end
+
+trio.open_nursery(function(nursery)
+  local listeners = nursery:start(trio.serve_tcp, handler, port, {host = host})
+  for _, listener in ipairs(listeners) do
+    print("echo_server: listening on " .. tostring(listener.socket:getsockname()))
+  end
+  io.stdout:flush()
+end)

@@ -1,0 +1,93 @@
+-- fd_passing.lua - hands a connected TCP socket to another process over a Unix socket
+-- (sendmsg with SCM_RIGHTS); the other process then serves the connection.
+--
+--   ltrio scripts/fd_passing.lua              demo: runs both sides, prints the story
+--   ltrio scripts/fd_passing.lua child PATH   the receiving side (the demo starts it)
+--
+-- The demo listens on 127.0.0.1 (a free port) and on a Unix socket, starts itself as
+-- the child with io.popen, accepts a TCP connection from its own client, passes the
+-- accepted socket to the child and closes its copy. The child answers the client on
+-- that socket; the client prints the answer. Exit status 0 when the answer came back.
+
+local trio = require "ltrio"
+local socket = trio.socket
+
+-- The child: receives one fd, wraps it as a stream, answers one line on it.
+local function child(path)
+  local stream <close> = trio.open_unix_socket(path)
+  local sock = stream.socket
+  local data, ancdata = sock:recvmsg(64, socket.CMSG_SPACE(string.packsize("i")))
+  local fd
+  for _, cmsg in ipairs(ancdata) do
+    if cmsg[1] == socket.SOL_SOCKET and cmsg[2] == socket.SCM_RIGHTS then
+      fd = string.unpack("i", cmsg[3])
+    end
+  end
+  if not fd then error("fd_passing child: no fd received (got " .. #data .. " bytes)", 0) end
+  print("child: received fd " .. fd .. " with message " .. string.format("%q", data))
+  local conn <close> = trio.SocketStream(socket.socket(nil, nil, nil, fd))
+  local line = ""
+  repeat
+    local more = conn:receive_some()
+    line = line .. more
+  until more == "" or line:find("\n", 1, true)
+  print("child: the client says " .. string.format("%q", line))
+  conn:send_all("child process answers: " .. line)
+  conn:send_eof()
+  io.stdout:flush()
+end
+
+local function demo()
+  local host = arg[-1] or os.getenv("LTRIO_HOST") or "ltrio"
+  local path = os.tmpname()
+  os.remove(path)   -- only the name is wanted: bind creates the socket file
+
+  local unix <close> = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+  unix:bind(path)
+  unix:listen(1)
+  local listener <close> = trio.open_tcp_listeners(0, {host = "127.0.0.1"})[1]
+  local addr = listener.socket:getsockname()
+  print("parent: listening on " .. tostring(addr) .. " and " .. path)
+
+  local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+  local cmd = quote(host) .. " " .. quote(arg[0]) .. " child " .. quote(path)
+  local proc = io.popen(cmd, "r")
+
+  local ok, err = trio.pcall(function()
+    local channel <close> = (unix:accept())
+    local client <close> = trio.open_tcp_stream("127.0.0.1", addr[2])
+    local accepted = listener:accept()
+    local fd = accepted.socket:fileno()
+    channel:sendmsg({"here you go"}, {{socket.SOL_SOCKET, socket.SCM_RIGHTS, string.pack("i", fd)}})
+    accepted:close()   -- the child now holds the only server-side copy
+    print("parent: passed fd " .. fd .. " to the child and closed it")
+
+    client:send_all("hello from the client\n")
+    local answer = ""
+    while true do
+      local data = client:receive_some()
+      if data == "" then break end
+      answer = answer .. data
+    end
+    io.write("client: got ", string.format("%q", answer), "\n")
+    if not answer:find("child process answers: hello from the client", 1, true) then
+      error("fd_passing: unexpected answer", 0)
+    end
+  end)
+  os.remove(path)
+  -- The child has finished (it answered and closed); its output is complete.
+  io.write(proc:read("a"))
+  local closed = proc:close()
+  if not ok then error(err, 0) end
+  if not closed then error("fd_passing: the child failed", 0) end
+  print("fd_passing: ok")
+end
+
+if arg[1] == "child" and arg[2] then
+  child(arg[2])
+elseif arg[1] == nil then
+  demo()
+else
+  io.stderr:write("usage: fd_passing.lua | fd_passing.lua child PATH\n")
+  os.exit(2)
+end

@@ -1,0 +1,44 @@
+-- port_scan.lua - a concurrent TCP connect scan.
+--
+--   ltrio scripts/port_scan.lua HOST FROM TO [CONCURRENCY] [TIMEOUT]
+--
+-- Tries to connect to every port FROM..TO of HOST, at most CONCURRENCY (default 100)
+-- at a time, each attempt given up after TIMEOUT seconds (default 1). Prints
+-- "PORT open" for each port that accepted, in port order, then a summary line.
+
+local trio = require "ltrio"
+
+local host = arg[1]
+local first, last = math.tointeger(tonumber(arg[2] or "")), math.tointeger(tonumber(arg[3] or ""))
+local concurrency = math.tointeger(tonumber(arg[4] or "100"))
+local timeout = tonumber(arg[5] or "1")
+if not host or not first or not last or not concurrency or concurrency < 1 or not timeout then
+  io.stderr:write("usage: port_scan.lua HOST FROM TO [CONCURRENCY] [TIMEOUT]\n")
+  os.exit(2)
+end
+
+local limit = trio.Semaphore(concurrency)
+local open = {}
+
+-- One probe; the permit the main task acquired for it is released on exit.
+local function probe(port)
+  local _ <close> = limit
+  trio.move_on_after(timeout, function()
+    local ok, stream = trio.pcall(trio.open_tcp_stream, host, port)
+    if ok then
+      open[#open + 1] = port
+      stream:close()
+    end
+  end)
+end
+
+trio.open_nursery(function(nursery)
+  for port = first, last do
+    limit:acquire()
+    nursery:start_soon(probe, port)
+  end
+end)
+
+table.sort(open)
+for _, port in ipairs(open) do print(port .. " open") end
+print(string.format("port_scan: %d of %d ports open on %s", #open, last - first + 1, host))
