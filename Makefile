@@ -117,6 +117,8 @@ $(EMBEDDED_C): $(LUA_SRC) tools/embed.lua $(BUILD)/gen/lua-files.txt
 $(BUILD)/gen/lua-files.txt: FORCE
 	@mkdir -p $(@D)
 	@echo '$(LUA_SRC)' | cmp -s - $@ || echo '$(LUA_SRC)' > $@
+	@for f in $(BUILD)/lua/ltrio/*.lua; do \
+	  case " $(LUA_OUT) " in *" $$f "*) ;; *) [ ! -e "$$f" ] || rm -f "$$f";; esac; done
 
 # -Wl,-E exports liblua's symbols to C modules that scripts load with require.
 $(HOST): $(HOST_OBJ) $(BIND_OBJ) $(ENGINE_LIB)
@@ -204,7 +206,7 @@ check: check-deps
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@if [ -f scripts/demo.sh ]; then LTRIO_BUILD=$(BUILD) bash scripts/demo.sh; \
+	@if [ -f scripts/demo.sh ]; then LTRIO_BUILD=$(BUILD) LTRIO_HOST=$(HOST) bash scripts/demo.sh; \
 	else $(HOST) scripts/nursery_demo.lua; fi
 
 # ---- install -------------------------------------------------------------------------
