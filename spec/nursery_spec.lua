@@ -1,0 +1,578 @@
+-- Nurseries and tasks: open_nursery, start_soon, start, trio.started, error
+-- propagation, batches, <close> in dying tasks (API.md §4; TRIO-SEMANTICS §3.1-3.3,
+-- §5 items 75-92).
+local h = require "spec.helper"
+local trio = require "ltrio"
+
+local function is_cancelled(e) return trio.iserror(e, "Cancelled") end
+
+describe("trio.open_nursery", function()
+  it("returns the body's results", h.async(function()
+    local r = table.pack(trio.open_nursery(function(nursery)
+      assert.is_not_nil(nursery)
+      return 1, nil, "three"
+    end))
+    assert.are.same({ 1, nil, "three", n = 3 }, r)
+  end))
+
+  it("waits for every child", h.async_mock(function()
+    local done = {}
+    trio.open_nursery(function(nursery)
+      for i = 1, 3 do
+        nursery:start_soon(function() trio.sleep(i); done[#done + 1] = i end)
+      end
+    end)
+    assert.are.same({ 1, 2, 3 }, done)
+    assert.are.equal(3, trio.current_time())
+  end))
+
+  it("accepts any callable as the body", h.async(function()
+    local body = setmetatable({}, { __call = function(_, nursery) return nursery ~= nil end })
+    assert.is_true(trio.open_nursery(body))
+  end))
+
+  it("re-raises the body's error", h.async(function()
+    local e = {}
+    local ok, got = pcall(trio.open_nursery, function() error(e) end)
+    assert.is_false(ok)
+    assert.are.equal(e, got)
+  end))
+
+  it("an empty nursery in a cancelled scope does not raise on exit (a schedule point only)", h.async(function()
+    local cs = trio.CancelScope()
+    local reached = false
+    cs:run(function()
+      cs:cancel()
+      trio.open_nursery(function() end)
+      reached = true
+    end)
+    assert.is_true(reached)
+    assert.is_false(cs.cancelled_caught)
+  end))
+
+  it("its end is a schedule point", h.async(function()
+    assert.is_true(h.yields(trio.open_nursery, function() end))
+  end))
+
+  it("its end waits for children although the parent is cancelled", h.async_mock(function()
+    local outer = trio.CancelScope()
+    local child_done_at
+    outer:run(function()
+      trio.open_nursery(function(nursery)
+        nursery:start_soon(function()
+          trio.CancelScope { shield = true }:run(trio.sleep, 5)
+          child_done_at = trio.current_time()
+        end)
+        trio.testing.wait_all_tasks_blocked()
+        outer:cancel()
+      end)
+    end)
+    assert.are.equal(5, child_done_at)
+    assert.are.equal(5, trio.current_time())
+  end))
+
+  it("nursery.cancel_scope:cancel() in the body: the body runs on to its next checkpoint", h.async(function()
+    local steps = {}
+    local scope
+    local r = table.pack(trio.open_nursery(function(nursery)
+      scope = nursery.cancel_scope
+      nursery:start_soon(trio.sleep_forever)
+      nursery.cancel_scope:cancel()
+      steps[#steps + 1] = "after cancel"
+      trio.sleep(0)
+      steps[#steps + 1] = "unreached"
+      return "unreached"
+    end))
+    assert.are.same({ "after cancel" }, steps)
+    assert.are.equal(0, r.n)
+    assert.is_true(scope.cancelled_caught)
+  end))
+
+  it("cancelling it cancels the leaves of nested nurseries", h.async(function()
+    local cancelled = 0
+    trio.open_nursery(function(nursery)
+      for _ = 1, 2 do
+        nursery:start_soon(function()
+          trio.open_nursery(function(inner)
+            for _ = 1, 2 do
+              inner:start_soon(function()
+                local ok, e = pcall(trio.sleep_forever)
+                if not ok and is_cancelled(e) then cancelled = cancelled + 1 end
+                error(e, 0)
+              end)
+            end
+          end)
+        end)
+      end
+      trio.testing.wait_all_tasks_blocked()
+      nursery.cancel_scope:cancel()
+    end)
+    assert.are.equal(4, cancelled)
+  end))
+
+  it("when only Cancelled errors remain, re-raises one so the outer scope catches it", h.async(function()
+    local outer = trio.CancelScope()
+    local after_nursery = false
+    local nscope
+    outer:run(function()
+      trio.open_nursery(function(nursery)
+        nscope = nursery.cancel_scope
+        nursery:start_soon(trio.sleep_forever)
+        nursery:start_soon(trio.sleep_forever)
+        trio.testing.wait_all_tasks_blocked()
+        outer:cancel()
+        trio.sleep_forever()
+      end)
+      after_nursery = true
+    end)
+    assert.is_false(after_nursery)
+    assert.is_true(outer.cancelled_caught)
+    assert.is_false(nscope.cancelled_caught)
+  end))
+end)
+
+describe("nursery:start_soon", function()
+  it("passes the arguments to the child", h.async(function()
+    local got
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function(...) got = table.pack(...) end, 1, nil, "x")
+    end)
+    assert.are.same({ 1, nil, "x", n = 3 }, got)
+  end))
+
+  it("children have not run before the parent's first yield", h.async(function()
+    local ran = {}
+    trio.open_nursery(function(nursery)
+      for i = 1, 3 do nursery:start_soon(function() ran[#ran + 1] = i end) end
+      assert.are.equal(0, #ran)
+      trio.sleep(0)
+      assert.are.equal(3, #ran)
+    end)
+  end))
+
+  it("accepts any callable", h.async(function()
+    local got
+    local callable = setmetatable({}, { __call = function(_, v) got = v end })
+    trio.open_nursery(function(nursery) nursery:start_soon(callable, "v") end)
+    assert.are.equal("v", got)
+  end))
+
+  it("a child may start_soon into the nursery while the parent waits at its end", h.async(function()
+    local log = {}
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function()
+        trio.sleep(0)
+        nursery:start_soon(function() trio.sleep(0); log[#log + 1] = "grandchild" end)
+        log[#log + 1] = "child"
+      end)
+    end)
+    assert.are.same({ "child", "grandchild" }, log)
+  end))
+
+  it("a closed nursery refuses new tasks with RuntimeError", h.async(function()
+    local saved
+    trio.open_nursery(function(nursery) saved = nursery end)
+    local ran = false
+    h.raises("RuntimeError", saved.start_soon, saved, function() ran = true end)
+    h.raises("RuntimeError", saved.start, saved, function() ran = true end)
+    trio.sleep(0)
+    assert.is_false(ran)
+  end))
+
+  it("a task started in a cancelled nursery runs until its first checkpoint", h.async(function()
+    local steps = {}
+    trio.open_nursery(function(nursery)
+      nursery.cancel_scope:cancel()
+      nursery:start_soon(function()
+        steps[#steps + 1] = "started"
+        trio.sleep(0)
+        steps[#steps + 1] = "unreached"
+      end)
+    end)
+    assert.are.same({ "started" }, steps)
+  end))
+end)
+
+describe("nursery errors", function()
+  it("a child's error cancels its siblings and the body and is re-raised", h.async(function()
+    local e = setmetatable({}, { __tostring = function() return "custom error" end })
+    local sibling_cancelled, body_cancelled = false, false
+    local ok, got = pcall(trio.open_nursery, function(nursery)
+      nursery:start_soon(function()
+        local ok2, err = pcall(trio.sleep_forever)
+        sibling_cancelled = not ok2 and is_cancelled(err)
+        error(err, 0)
+      end)
+      nursery:start_soon(function()
+        trio.testing.wait_all_tasks_blocked()
+        error(e)
+      end)
+      local ok3, err = pcall(trio.sleep_forever)
+      body_cancelled = not ok3 and is_cancelled(err)
+      error(err, 0)
+    end)
+    assert.is_false(ok)
+    assert.are.equal(e, got)
+    assert.is_true(sibling_cancelled)
+    assert.is_true(body_cancelled)
+  end))
+
+  it("a string error comes out unchanged", h.async(function()
+    local ok, got = pcall(trio.open_nursery, function(nursery)
+      nursery:start_soon(error, "plain", 0)
+    end)
+    assert.is_false(ok)
+    assert.are.equal("plain", got)
+  end))
+
+  it("two errors become an ErrorGroup holding both, in the order raised", h.async(function()
+    local ok, err = pcall(trio.open_nursery, function(nursery)
+      nursery:start_soon(function()
+        pcall(trio.sleep_forever)   -- woken by the first error, then fails too
+        error("second", 0)
+      end)
+      nursery:start_soon(function()
+        trio.testing.wait_all_tasks_blocked()
+        error("first", 0)
+      end)
+    end)
+    assert.is_false(ok)
+    assert.is_true(trio.iserror(err, "ErrorGroup"))
+    assert.are.equal("ErrorGroup", err.type)
+    assert.are.same({ "first", "second" }, err.errors)
+    assert.are.equal("ErrorGroup: 2 errors: first; second", tostring(err))
+  end))
+
+  it("the body's error and a child's error make a group", h.async(function()
+    local ok, err = pcall(trio.open_nursery, function(nursery)
+      nursery:start_soon(function() error("child", 0) end)
+      pcall(trio.sleep_forever)
+      error("body", 0)
+    end)
+    assert.is_false(ok)
+    assert.is_true(trio.iserror(err, "ErrorGroup"))
+    assert.are.same({ "child", "body" }, err.errors)
+  end))
+
+  it("the body sleeping forever is woken when a child crashes", h.async(function()
+    local after = false
+    local ok, err = pcall(trio.open_nursery, function(nursery)
+      nursery:start_soon(function() trio.sleep(0); error("crash", 0) end)
+      trio.sleep_forever()
+      after = true
+    end)
+    assert.is_false(ok)
+    assert.are.equal("crash", err)
+    assert.is_false(after)
+  end))
+
+  it("an ErrorGroup never holds a Cancelled and nested groups are not flattened", h.async(function()
+    local ok, err = pcall(trio.open_nursery, function(nursery)
+      nursery:start_soon(function()
+        trio.open_nursery(function(inner)
+          inner:start_soon(function() pcall(trio.sleep_forever); error("b", 0) end)
+          inner:start_soon(function() trio.testing.wait_all_tasks_blocked(); error("a", 0) end)
+        end)
+      end)
+      nursery:start_soon(function()
+        pcall(trio.sleep_forever)
+        error("c", 0)
+      end)
+      nursery:start_soon(trio.sleep_forever)   -- only cancelled
+    end)
+    assert.is_false(ok)
+    assert.is_true(trio.iserror(err, "ErrorGroup"))
+    assert.are.equal(2, #err.errors)
+    local inner = err.errors[1]
+    assert.is_true(trio.iserror(inner, "ErrorGroup"))
+    assert.are.same({ "a", "b" }, inner.errors)
+    assert.are.equal("c", err.errors[2])
+    for _, e in ipairs(err.errors) do assert.is_false(trio.iserror(e, "Cancelled")) end
+  end))
+
+  it("an error object that escapes a task carries the task's traceback", h.async(function()
+    local line
+    local ok, err = pcall(trio.open_nursery, function(nursery)
+      nursery:start_soon(function()
+        line = debug.getinfo(1, "l").currentline + 1
+        trio.sleep(-1)
+      end)
+    end)
+    assert.is_false(ok)
+    assert.is_true(trio.iserror(err, "ValueError"))
+    assert.are.equal("string", type(err.traceback))
+    assert.truthy(err.traceback:find("nursery_spec.lua:" .. line, 1, true),
+      "traceback lacks the raising line: " .. err.traceback)
+  end))
+
+  it("a value that is not an ltrio error is not modified", h.async(function()
+    local e = { "mine" }
+    local ok, got = pcall(trio.open_nursery, function(nursery)
+      nursery:start_soon(function() error(e) end)
+    end)
+    assert.is_false(ok)
+    assert.are.equal(e, got)
+    assert.is_nil(rawget(got, "traceback"))
+    assert.are.same({ "mine" }, got)
+  end))
+end)
+
+describe("<close> variables in dying tasks", function()
+  it("run when a task fails, even when they checkpoint", h.async(function()
+    local log = {}
+    local ok, err = pcall(trio.open_nursery, function(nursery)
+      nursery:start_soon(function()
+        local c <close> = setmetatable({}, { __close = function(_, e)
+          trio.sleep(0)
+          log[#log + 1] = "closed with " .. tostring(e)
+        end })
+        trio.sleep(0)
+        error("failed", 0)
+      end)
+    end)
+    assert.is_false(ok)
+    assert.are.equal("failed", err)
+    assert.are.same({ "closed with failed" }, log)
+  end))
+
+  it("run when a task is cancelled, and may checkpoint under a shield", h.async(function()
+    local log = {}
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function()
+        local c <close> = setmetatable({}, { __close = function(_, e)
+          trio.CancelScope { shield = true }:run(function()
+            trio.sleep(0)
+            trio.sleep(0)
+          end)
+          log[#log + 1] = is_cancelled(e) and "closed by Cancelled" or ("closed by " .. tostring(e))
+        end })
+        trio.sleep_forever()
+      end)
+      trio.testing.wait_all_tasks_blocked()
+      nursery.cancel_scope:cancel()
+    end)
+    assert.are.same({ "closed by Cancelled" }, log)
+  end))
+
+  it("run in every task of a nursery unwound by a sibling's error", h.async(function()
+    local closed = 0
+    local ok = pcall(trio.open_nursery, function(nursery)
+      for _ = 1, 5 do
+        nursery:start_soon(function()
+          local c <close> = setmetatable({}, { __close = function() closed = closed + 1 end })
+          trio.sleep_forever()
+        end)
+      end
+      trio.testing.wait_all_tasks_blocked()
+      error("boom", 0)
+    end)
+    assert.is_false(ok)
+    assert.are.equal(5, closed)
+  end))
+end)
+
+describe("nursery:start", function()
+  it("returns every value given to trio.started", h.async(function()
+    trio.open_nursery(function(nursery)
+      local r = table.pack(nursery:start(function(a)
+        trio.sleep(0)
+        trio.started(a, nil, "c")
+        trio.sleep(0)
+      end, "a"))
+      assert.are.same({ "a", nil, "c", n = 3 }, r)
+    end)
+  end))
+
+  it("returns after the child's delay, and the child then runs in the nursery", h.async_mock(function()
+    local finished_at
+    trio.open_nursery(function(nursery)
+      local v = nursery:start(function()
+        trio.sleep(2)
+        trio.started("ready")
+        trio.sleep(3)
+        finished_at = trio.current_time()
+      end)
+      assert.are.equal("ready", v)
+      assert.are.equal(2, trio.current_time())
+      assert.is_nil(finished_at)
+    end)
+    assert.are.equal(5, finished_at)
+  end))
+
+  it("re-raises an error raised before started, unchanged", h.async(function()
+    local e = {}
+    local errs = {}
+    trio.open_nursery(function(nursery)
+      local ok, got = pcall(nursery.start, nursery, function() trio.sleep(0); error(e) end)
+      errs[1] = (not ok) and got
+      local ok2, got2 = pcall(nursery.start, nursery, function() trio.sleep(-1) end)
+      errs[2] = (not ok2) and got2
+    end)
+    assert.are.equal(e, errs[1])
+    assert.is_true(trio.iserror(errs[2], "ValueError"))
+  end))
+
+  it("raises RuntimeError when fn returns without calling started", h.async(function()
+    trio.open_nursery(function(nursery)
+      h.raises("RuntimeError", nursery.start, nursery, function() trio.sleep(0) end)
+      h.raises("RuntimeError", nursery.start, nursery, function() end)
+    end)
+  end))
+
+  it("later calls of started do nothing", h.async(function()
+    trio.open_nursery(function(nursery)
+      local v = nursery:start(function()
+        trio.started(1)
+        trio.started(2)
+        trio.sleep(0)
+        trio.started(3)
+      end)
+      assert.are.equal(1, v)
+    end)
+  end))
+
+  it("trio.started in a task not begun by start does nothing", h.async(function()
+    trio.started("main")
+    local reached = false
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function()
+        trio.started("child")
+        trio.sleep(0)
+        reached = true
+      end)
+    end)
+    assert.is_true(reached)
+  end))
+
+  it("trio.started in a child of the started task does nothing", h.async(function()
+    trio.open_nursery(function(nursery)
+      local v = nursery:start(function()
+        trio.open_nursery(function(inner)
+          inner:start_soon(function() trio.started("grandchild") end)
+        end)
+        trio.started("child")
+      end)
+      assert.are.equal("child", v)
+    end)
+  end))
+
+  it("after started, cancelling the scope around start does not affect the child", h.async(function()
+    local child_done = false
+    local cs = trio.CancelScope()
+    trio.open_nursery(function(nursery)
+      cs:run(function()
+        nursery:start(function()
+          trio.started()
+          for _ = 1, 3 do trio.sleep(0) end
+          child_done = true
+        end)
+        cs:cancel()
+        trio.sleep(0)
+      end)
+    end)
+    assert.is_true(cs.cancelled_caught)
+    assert.is_true(child_done)
+  end))
+
+  it("a child's error after started comes out of the nursery, not from start", h.async(function()
+    local returned = false
+    local ok, err = pcall(trio.open_nursery, function(nursery)
+      nursery:start(function()
+        trio.started()
+        trio.sleep(0)
+        error("late", 0)
+      end)
+      returned = true
+      trio.sleep_forever()
+    end)
+    assert.is_true(returned)
+    assert.is_false(ok)
+    assert.are.equal("late", err)
+  end))
+
+  it("in a cancelled scope raises Cancelled even when the child calls started", h.async(function()
+    local cs = trio.CancelScope()
+    local after = false
+    trio.open_nursery(function(nursery)
+      cs:run(function()
+        cs:cancel()
+        nursery:start(function()
+          trio.started("hi")
+          trio.sleep(0)
+        end)
+        after = true
+      end)
+    end)
+    assert.is_false(after)
+    assert.is_true(cs.cancelled_caught)
+  end))
+
+  it("keeps the target nursery open while a start is pending", h.async_mock(function()
+    local exited_at
+    local fn_running = trio.Event()
+    trio.open_nursery(function(outer)
+      trio.open_nursery(function(target)
+        outer:start_soon(function()
+          target:start(function()
+            fn_running:set()
+            trio.sleep(6)
+            trio.started()
+            trio.sleep(1)
+          end)
+        end)
+        fn_running:wait()
+      end)
+      exited_at = trio.current_time()
+    end)
+    assert.are.equal(7, exited_at)
+  end))
+
+  it("accepts any callable", h.async(function()
+    local callable = setmetatable({}, { __call = function(_, a) trio.started(a + 1) end })
+    trio.open_nursery(function(nursery)
+      assert.are.equal(2, nursery:start(callable, 1))
+    end)
+  end))
+end)
+
+describe("batches", function()
+  it("two looping tasks interleave batch by batch: {a0,b0},{a1,b1},{a2,b2}", h.async(function()
+    local log = {}
+    trio.open_nursery(function(nursery)
+      for _, name in ipairs { "a", "b" } do
+        nursery:start_soon(function()
+          for i = 0, 2 do
+            log[#log + 1] = name .. i
+            trio.checkpoint()
+          end
+        end)
+      end
+    end)
+    assert.are.equal(6, #log)
+    for i = 0, 2 do
+      local pair = { log[2 * i + 1], log[2 * i + 2] }
+      table.sort(pair)
+      assert.are.same({ "a" .. i, "b" .. i }, pair)
+    end
+  end))
+
+  it("a task made runnable during a batch runs in the next batch", h.async(function()
+    local log = {}
+    local ev = trio.Event()
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function() ev:wait(); log[#log + 1] = "waiter" end)
+      nursery:start_soon(function()
+        trio.testing.wait_all_tasks_blocked()
+        ev:set()
+        log[#log + 1] = "setter"
+        trio.checkpoint()
+        log[#log + 1] = "setter again"
+      end)
+    end)
+    assert.are.equal("setter", log[1])
+    -- the waiter and the setter's next step share a batch: either order
+    local rest = { log[2], log[3] }
+    table.sort(rest)
+    assert.are.same({ "setter again", "waiter" }, rest)
+  end))
+end)
