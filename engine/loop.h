@@ -67,8 +67,11 @@ void lt_run_deadlines_changed(lt_run_t *r);
 /* Parks 't' until every other task is blocked for 'cushion' real seconds. */
 void lt_run_wait_idle(lt_run_t *r, lt_task_t *t, double cushion);
 
-/* Async-signal-safe: records a Ctrl-C and wakes the loop. */
+/* Async-signal-safe: records a Ctrl-C and wakes the loop. A second Ctrl-C before
+** the first was delivered calls 'hook' (set by lt_run_set_interrupt_hook) from the
+** signal handler, so the bindings can stop Lua code that never checkpoints. */
 void lt_run_interrupt(void);
+void lt_run_set_interrupt_hook(void (*hook)(void));
 /* Wakes the loop from another thread (async-signal-safe too). */
 void lt_loop_wakeup(void);
 

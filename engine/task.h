@@ -4,6 +4,7 @@
 #ifndef LT_TASK_H
 #define LT_TASK_H
 
+#include "errors.h"
 #include "list.h"
 
 typedef struct lt_task_s lt_task_t;

@@ -1,0 +1,37 @@
+/* l_core.c - luaopen_ltrio_core: builds the private C core table that the facade
+** (bindings/ltrio/init.lua) turns into the public `trio` module. */
+#include <stdlib.h>
+
+#include "l_task.h"
+
+/* Parts provided by other binding files when they are linked in. */
+extern void l_socket_open(lua_State *L) __attribute__((weak));
+extern void l_buffer_open(lua_State *L) __attribute__((weak));
+extern void l_resolve_open(lua_State *L) __attribute__((weak));
+extern void l_sockconst_open(lua_State *L) __attribute__((weak));
+extern void l_io_open(lua_State *L) __attribute__((weak));
+
+/* core.checkcallable(v, fname, param): TypeError unless v is callable. */
+static int l_core_checkcallable(lua_State *L) {
+  l_checkcallable(L, 1, luaL_checkstring(L, 2), luaL_checkstring(L, 3));
+  return 0;
+}
+
+int luaopen_ltrio_core(lua_State *L) {
+  setenv("UV_THREADPOOL_SIZE", "64", 0);  /* abandoned lookups must not starve new ones */
+  if (lt_loop_uv() == NULL) return luaL_error(L, "ltrio: cannot create the event loop");
+  lua_newtable(L);
+  l_errors_open(L);
+  l_task_open(L);
+  l_scope_open(L);
+  l_nursery_open(L);
+  l_run_open(L);
+  lua_pushcfunction(L, l_core_checkcallable);
+  lua_setfield(L, -2, "checkcallable");
+  if (l_socket_open) l_socket_open(L);
+  if (l_buffer_open) l_buffer_open(L);
+  if (l_resolve_open) l_resolve_open(L);
+  if (l_sockconst_open) l_sockconst_open(L);
+  if (l_io_open) l_io_open(L);
+  return 1;
+}

@@ -1,0 +1,223 @@
+/* l_nursery.c - the C half of nurseries: the child count, the parent's
+** uncancellable wait, error recording, start_soon, and re-parenting a started
+** task. The facade's trio.open_nursery and Nursery:start hold the logic that
+** decides what to raise. */
+#include <math.h>
+#include <string.h>
+
+#include "l_task.h"
+
+scope_ud_t *l_newscope(lua_State *L, double deadline, int shield);  /* l_scope.c */
+
+static l_nursery_t *checknursery(lua_State *L, int i, const char *fname) {
+  l_nursery_t *n = luaL_testudata(L, i, NURSERY_MT);
+  if (n == NULL) l_argerror(L, i, fname, "self", "Nursery");
+  return n;
+}
+
+static void wake_parent_if_done(l_nursery_t *n) {
+  if (n->waiter != NULL && n->nchildren == 0 && n->pending_starts == 0) {
+    lt_task_t *w = n->waiter;
+    n->waiter = NULL;
+    lt_task_reschedule(w, 0);
+  }
+}
+
+/* Appends the error at 'err' to the nursery's list at 'nidx' and cancels the
+** nursery; a Cancelled is only noted. */
+static void record_error(lua_State *L, l_nursery_t *n, int nidx, int err) {
+  if (l_iserror(L, err, "Cancelled")) {
+    n->saw_cancelled = 1;
+    return;
+  }
+  lua_getiuservalue(L, nidx, 1);
+  lua_pushvalue(L, err);
+  lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+  lua_pop(L, 1);
+  lt_scope_cancel(n->scope);
+}
+
+void l_nursery_child_done(lua_State *L, task_t *t, int err_idx) {
+  l_nursery_t *n = t->nursery;
+  n->nchildren--;
+  if (err_idx) {
+    l_pushtask(L, t);
+    lua_getiuservalue(L, -1, 3);
+    record_error(L, n, lua_gettop(L), err_idx);
+    lua_pop(L, 2);
+  }
+  wake_parent_if_done(n);
+}
+
+/* core.nursery_open() -> nursery: enters the nursery's scope on the running task. */
+static int l_core_nursery_open(lua_State *L) {
+  l_task_t *t = l_current();
+  if (lt_run_current() == NULL || t == NULL || t->L != L)
+    return l_raisef(L, "RuntimeError", "trio.open_nursery: must be called from a task inside trio.run");
+  l_nursery_t *n = lua_newuserdatauv(L, sizeof *n, 2);
+  memset(n, 0, sizeof *n);
+  luaL_setmetatable(L, NURSERY_MT);
+  lua_newtable(L);
+  lua_setiuservalue(L, -2, 1);
+  scope_ud_t *s = l_newscope(L, INFINITY, 0);
+  lua_setiuservalue(L, -2, 2);
+  n->scope = &s->s;
+  lt_scope_enter(n->scope, &t->task);
+  return 1;
+}
+
+/* core.nursery_record(nursery, err): the body ended with an error. */
+static int l_core_nursery_record(lua_State *L) {
+  l_nursery_t *n = checknursery(L, 1, "trio.open_nursery");
+  record_error(L, n, 1, 2);
+  return 0;
+}
+
+static int nursery_abort(lt_task_t *task, void *data, int err) {
+  l_nursery_t *n = data;
+  (void)task;
+  if (err == LT_EINTERRUPT) {
+    n->interrupted = 1;
+    lt_scope_cancel(n->scope);
+  }
+  return 0;  /* the wait for children cannot be cancelled */
+}
+
+static int nursery_wait_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status, (void)ctx;
+  l_nursery_t *n = lua_touserdata(L, 1);
+  l_task_t *t = l_current();
+  t->task.outcome = 0;
+  if (n->interrupted) t->task.interrupt = 0;
+  n->closed = 1;
+  lua_pushboolean(L, lt_scope_exit(n->scope, &t->task, n->saw_cancelled));
+  lua_pushboolean(L, n->interrupted);
+  lua_pushboolean(L, n->saw_cancelled);
+  lua_getiuservalue(L, 1, 1);
+  return 4;
+}
+
+/* core.nursery_wait(nursery) -> caught, interrupted, saw_cancelled, errors
+** Waits (uncancellably) for every child, then leaves the nursery's scope. */
+static int l_core_nursery_wait(lua_State *L) {
+  l_nursery_t *n = checknursery(L, 1, "trio.open_nursery");
+  l_task_t *t = l_checkasync(L, "trio.open_nursery");
+  lua_settop(L, 1);
+  if (n->nchildren > 0 || n->pending_starts > 0) {
+    n->waiter = &t->task;
+    return l_park(L, t, nursery_abort, n, 0, nursery_wait_k);
+  }
+  ((task_t *)t)->proper_yield = 1;
+  lt_task_yield(&t->task);
+  return lua_yieldk(L, 0, 0, nursery_wait_k);
+}
+
+/* nursery:start_soon(fn, ...)  [-0, +0, e] */
+static int l_nursery_start_soon(lua_State *L) {
+  const char *fname = "Nursery:start_soon";
+  l_nursery_t *n = checknursery(L, 1, fname);
+  if (lt_run_current() == NULL) return l_raisef(L, "RuntimeError", "%s: must be called inside trio.run", fname);
+  if (n->closed) return l_raisef(L, "RuntimeError", "%s: the nursery is closed to new arrivals", fname);
+  l_checkcallable(L, 2, fname, "fn");
+  l_spawn(L, n, 1, 2, lua_gettop(L) - 2);
+  return 0;
+}
+
+/* core.spawn_start(inner, status, fn, ...): a child of 'inner' that trio.started
+** can move to status.target. */
+static int l_core_spawn_start(lua_State *L) {
+  l_nursery_t *n = checknursery(L, 1, "Nursery:start");
+  l_checkcallable(L, 3, "Nursery:start", "fn");
+  lua_pushvalue(L, 2);
+  lua_insert(L, 1);  /* status, inner, status, fn, ... */
+  l_spawn(L, n, 2, 4, lua_gettop(L) - 4);
+  lua_pushvalue(L, 1);
+  lua_setiuservalue(L, -2, 4);
+  return 0;
+}
+
+/* core.nursery_pending(nursery, delta): counts start() calls that keep it open. */
+static int l_core_nursery_pending(lua_State *L) {
+  l_nursery_t *n = checknursery(L, 1, "Nursery:start");
+  n->pending_starts += (int)luaL_checkinteger(L, 2);
+  wake_parent_if_done(n);
+  return 0;
+}
+
+/* core.nursery_closed(nursery) -> boolean */
+static int l_core_nursery_closed(lua_State *L) {
+  lua_pushboolean(L, checknursery(L, 1, "Nursery")->closed);
+  return 1;
+}
+
+/* core.reparent(task, inner, target): moves a started task from the private
+** nursery of start() into the target nursery, with every scope it entered. */
+static int l_core_reparent(lua_State *L) {
+  task_t *t = luaL_checkudata(L, 1, TASK_MT);
+  l_nursery_t *inner = checknursery(L, 2, "trio.started");
+  l_nursery_t *target = checknursery(L, 3, "trio.started");
+  lt_task_t *et = &t->base.task;
+  lt_scope_t *s = et->scope;
+  if (s == inner->scope) {
+    lt_list_remove(&et->scope_node);
+    lt_list_push(&target->scope->tasks, &et->scope_node);
+    et->scope = target->scope;
+  } else {
+    while (s->parent != inner->scope) s = s->parent;
+    lt_list_remove(&s->child_node);
+    s->parent = target->scope;
+    lt_list_push(&target->scope->children, &s->child_node);
+  }
+  inner->nchildren--;
+  target->nchildren++;
+  t->nursery = target;
+  lua_pushvalue(L, 3);
+  lua_setiuservalue(L, 1, 3);
+  wake_parent_if_done(inner);
+  return 0;
+}
+
+static int l_nursery__index(lua_State *L) {
+  const char *k = lua_tostring(L, 2);
+  if (k && strcmp(k, "cancel_scope") == 0) {
+    lua_getiuservalue(L, 1, 2);
+    return 1;
+  }
+  lua_pushvalue(L, 2);
+  lua_rawget(L, lua_upvalueindex(1));
+  return 1;
+}
+
+static int l_nursery__newindex(lua_State *L) {
+  return l_raisef(L, "AttributeError", "Nursery: field '%s' is read-only", luaL_tolstring(L, 2, NULL));
+}
+
+static const luaL_Reg nursery_methods[] = {
+  {"start_soon", l_nursery_start_soon},
+  {NULL, NULL}
+};
+
+static const luaL_Reg core_funcs[] = {
+  {"nursery_open", l_core_nursery_open},
+  {"nursery_record", l_core_nursery_record},
+  {"nursery_wait", l_core_nursery_wait},
+  {"nursery_pending", l_core_nursery_pending},
+  {"nursery_closed", l_core_nursery_closed},
+  {"spawn_start", l_core_spawn_start},
+  {"reparent", l_core_reparent},
+  {NULL, NULL}
+};
+
+void l_nursery_open(lua_State *L) {  /* core table on top */
+  luaL_newmetatable(L, NURSERY_MT);
+  lua_newtable(L);
+  luaL_setfuncs(L, nursery_methods, 0);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -4, "Nursery_methods");
+  lua_pushcclosure(L, l_nursery__index, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, l_nursery__newindex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pop(L, 1);
+  luaL_setfuncs(L, core_funcs, 0);
+}

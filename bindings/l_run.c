@@ -1,0 +1,295 @@
+/* l_run.c - trio.run: one run of the engine with the main task, the clock
+** (system or MockClock), instruments, statistics, and what the host binary
+** needs to report a failure or a Ctrl-C. */
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+
+#include "l_task.h"
+
+#define CLOCK_MT "ltrio.MockClock"
+#define INSTRUMENTS "ltrio.instruments"  /* registry: array of instruments of the run */
+#define FAILURE "ltrio.failure"          /* registry: {name, traceback} of the last failure */
+
+typedef struct {
+  lt_clock_t c;
+} clock_ud_t;
+
+void l_task_step(lt_task_t *t, void *ud);                /* l_task.c */
+void l_task_reset_errinfo(lua_State *L);                  /* l_task.c */
+long l_tasks_allocated(void);                             /* l_task.c */
+int l_threads_pooled(void);                               /* l_task.c */
+
+extern int l_instruments_active;
+static lt_run_t run;
+static clock_ud_t *active_clock;  /* the MockClock of the current run, if any */
+static int host_mode;
+static int main_nres;             /* values the main task left on the run's stack */
+
+/* ---- instruments ---- */
+
+void l_instrument_call(lua_State *L, const char *hook, task_t *t) {
+  int top = lua_gettop(L);
+  lua_getfield(L, LUA_REGISTRYINDEX, INSTRUMENTS);
+  int n = (int)lua_rawlen(L, -1);
+  for (int i = 1; i <= n; i++) {
+    lua_rawgeti(L, top + 1, i);
+    if (lua_getfield(L, -1, hook) != LUA_TNIL) {
+      lua_pushvalue(L, -2);
+      int nargs = 1;
+      if (t != NULL) {
+        l_pushtask(L, t);
+        nargs++;
+      }
+      lua_pcall(L, nargs, 0, 0);  /* an instrument's error never disturbs the run */
+    }
+    lua_settop(L, top + 1);
+  }
+  lua_settop(L, top);
+}
+
+/* ---- the main task ---- */
+
+void l_main_finished(lua_State *L, lua_State *co, int nres) {
+  lua_xmove(co, L, nres);  /* ok, results... onto run_body's frame */
+  main_nres = nres;
+  run.stop = 1;
+}
+
+static int run_body(lua_State *L) {  /* fn, args... */
+  int nargs = lua_gettop(L) - 1;
+  task_t *t = l_spawn(L, NULL, 0, 1, nargs);
+  t->is_main = 1;
+  run.main = &t->base.task;
+  lua_pop(L, 1);
+  int base = lua_gettop(L);
+  lt_run_loop(&run);
+  return lua_gettop(L) - base;
+}
+
+/* Records the name and traceback of the error at 'err' for core.failure_info. */
+static void record_failure(lua_State *L, int err) {
+  lua_getfield(L, LUA_REGISTRYINDEX, "ltrio.errinfo");
+  lua_pushvalue(L, err);
+  lua_rawget(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, FAILURE);
+  lua_pop(L, 1);
+}
+
+/* core.run(clock, instruments, fn, ...) -> fn's results  [-0, +?, e] */
+static int l_core_run(lua_State *L) {
+  if (lt_run_current() != NULL) {
+    if (host_mode)
+      return l_raisef(L, "RuntimeError",
+                      "trio.run: the script already is the main task of a run; call main() directly");
+    return l_raisef(L, "RuntimeError", "trio.run: cannot be called inside a run");
+  }
+  clock_ud_t *clock = lua_isnil(L, 1) ? NULL : luaL_checkudata(L, 1, CLOCK_MT);
+  if (lua_istable(L, 2)) lua_pushvalue(L, 2);
+  else lua_newtable(L);
+  l_instruments_active = lua_rawlen(L, -1) > 0;
+  lua_setfield(L, LUA_REGISTRYINDEX, INSTRUMENTS);
+  l_task_reset_errinfo(L);
+  lua_pushnil(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, FAILURE);
+
+  int err = lt_run_begin(&run, clock ? &clock->c : NULL, l_task_step, L);
+  if (err) return l_raise(L, err, "trio.run");
+  active_clock = clock;
+  main_nres = 0;
+  if (l_instruments_active) l_instrument_call(L, "before_run", NULL);
+  lua_pushcfunction(L, run_body);
+  lua_replace(L, 2);  /* run_body, fn, args... */
+  lua_remove(L, 1);
+  int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+  if (l_instruments_active) l_instrument_call(L, "after_run", NULL);
+  if (clock) clock->c = run.clock;
+  active_clock = NULL;
+  lt_run_end(&run);
+  l_instruments_active = 0;
+  if (status != LUA_OK) {  /* the engine itself failed: forget every task */
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, LIVE);
+    return lua_error(L);
+  }
+  int first = lua_gettop(L) - main_nres + 1;
+  if (!lua_toboolean(L, first)) {
+    record_failure(L, first + 1);
+    lua_settop(L, first + 1);
+    return lua_error(L);
+  }
+  return main_nres - 1;
+}
+
+/* core.failure_info() -> name, traceback of the error that ended the last run */
+static int l_core_failure_info(lua_State *L) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, FAILURE) != LUA_TTABLE) return 0;
+  lua_getfield(L, -1, "name");
+  lua_getfield(L, -2, "traceback");
+  return 2;
+}
+
+static int l_core_set_host(lua_State *L) {
+  host_mode = lua_toboolean(L, 1);
+  return 0;
+}
+
+/* ---- the clock ---- */
+
+static lt_clock_t *clock_of(clock_ud_t *c) { return c == active_clock ? &run.clock : &c->c; }
+
+static double check_rate(lua_State *L, int i, const char *fname) {
+  double v = l_checknum(L, i, fname, "rate");
+  if (isnan(v) || v < 0) l_argvalue(L, i, fname, "rate", "non-negative number expected");
+  return v;
+}
+
+static double check_threshold(lua_State *L, int i, const char *fname) {
+  double v = l_checknum(L, i, fname, "autojump_threshold");
+  if (isnan(v) || v < 0) l_argvalue(L, i, fname, "autojump_threshold", "non-negative number expected");
+  return v;
+}
+
+/* trio.testing.MockClock{rate = 0, autojump_threshold = math.huge}  [-0, +1, e] */
+static int l_clock_new(lua_State *L) {
+  const char *fname = "trio.testing.MockClock";
+  double rate = 0, threshold = INFINITY;
+  if (!lua_isnoneornil(L, 1)) {
+    if (!lua_istable(L, 1)) return l_argerror(L, 1, fname, "options", "table");
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+      const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+      if (strcmp(k, "rate") == 0) rate = check_rate(L, lua_gettop(L), fname);
+      else if (strcmp(k, "autojump_threshold") == 0) threshold = check_threshold(L, lua_gettop(L), fname);
+      else
+        return l_raisef(L, "TypeError", "%s: bad argument #1 'options' (unknown option '%s')", fname,
+                        luaL_tolstring(L, -2, NULL));
+      lua_pop(L, 1);
+    }
+  }
+  clock_ud_t *c = lua_newuserdatauv(L, sizeof *c, 0);
+  lt_clock_init_mock(&c->c, rate, threshold);
+  luaL_setmetatable(L, CLOCK_MT);
+  return 1;
+}
+
+/* clock:jump(seconds)  [-0, +0, e] */
+static int l_clock_jump(lua_State *L) {
+  clock_ud_t *c = luaL_checkudata(L, 1, CLOCK_MT);
+  double s = l_checknum(L, 2, "MockClock:jump", "seconds");
+  if (isnan(s) || s < 0) return l_argvalue(L, 2, "MockClock:jump", "seconds", "time can't go backwards");
+  if (c == active_clock) lt_clock_jump(&run, s);
+  else c->c.virt_base += s;
+  return 0;
+}
+
+/* clock:current_time()  [-0, +1, -] */
+static int l_clock_current_time(lua_State *L) {
+  clock_ud_t *c = luaL_checkudata(L, 1, CLOCK_MT);
+  lt_clock_t *k = clock_of(c);
+  lua_pushnumber(L, k->virt_base + (double)(uv_hrtime() - k->real_base) / 1e9 * k->rate);
+  return 1;
+}
+
+static int l_clock__index(lua_State *L) {
+  clock_ud_t *c = luaL_checkudata(L, 1, CLOCK_MT);
+  const char *k = lua_tostring(L, 2);
+  if (k && strcmp(k, "rate") == 0) lua_pushnumber(L, clock_of(c)->rate);
+  else if (k && strcmp(k, "autojump_threshold") == 0) lua_pushnumber(L, clock_of(c)->autojump);
+  else if (k && strcmp(k, "jump") == 0) lua_pushcfunction(L, l_clock_jump);
+  else if (k && strcmp(k, "current_time") == 0) lua_pushcfunction(L, l_clock_current_time);
+  else lua_pushnil(L);
+  return 1;
+}
+
+static int l_clock__newindex(lua_State *L) {
+  clock_ud_t *c = luaL_checkudata(L, 1, CLOCK_MT);
+  const char *k = lua_tostring(L, 2);
+  if (k && strcmp(k, "rate") == 0) lt_clock_set_rate(clock_of(c), check_rate(L, 3, "MockClock.rate"));
+  else if (k && strcmp(k, "autojump_threshold") == 0)
+    clock_of(c)->autojump = check_threshold(L, 3, "MockClock.autojump_threshold");
+  else return l_raisef(L, "AttributeError", "MockClock has no writable field '%s'", luaL_tolstring(L, 2, NULL));
+  return 0;
+}
+
+/* trio.current_time()  [-0, +1, e] */
+static int l_core_current_time(lua_State *L) {
+  lt_run_t *r = lt_run_current();
+  if (r == NULL) return l_raisef(L, "RuntimeError", "trio.current_time: must be called inside trio.run");
+  lua_pushnumber(L, lt_run_now(r));
+  return 1;
+}
+
+/* ---- statistics ---- */
+
+/* core.run_statistics() -> tasks_living, tasks_runnable, seconds_to_next_deadline */
+static int l_core_run_statistics(lua_State *L) {
+  lt_run_t *r = lt_run_current();
+  if (r == NULL)
+    return l_raisef(L, "RuntimeError", "trio.lowlevel.current_statistics: must be called inside trio.run");
+  lua_Integer runnable = 0;
+  for (lt_list_t *n = r->runq.next; n != &r->runq; n = n->next) runnable++;
+  lt_scope_t *next = lt_deadlines_top(&r->deadlines);
+  lua_pushinteger(L, r->tasks_living);
+  lua_pushinteger(L, runnable);
+  lua_pushnumber(L, next ? next->deadline - lt_run_now(r) : INFINITY);
+  return 3;
+}
+
+/* core.task_statistics() -> tasks_allocated, threads_pooled */
+static int l_core_task_statistics(lua_State *L) {
+  lua_pushinteger(L, l_tasks_allocated());
+  lua_pushinteger(L, l_threads_pooled());
+  return 2;
+}
+
+/* core.current_root_task() */
+static int l_core_current_root_task(lua_State *L) {
+  if (lt_run_current() == NULL || run.main == NULL)
+    return l_raisef(L, "RuntimeError", "trio.lowlevel.current_root_task: must be called inside trio.run");
+  l_pushtask(L, run.main->udata);
+  return 1;
+}
+
+/* ---- Ctrl-C ---- */
+
+static void stop_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  lua_sethook(L, NULL, 0, 0);
+  l_raise(L, LT_EINTERRUPT, "KeyboardInterrupt");
+}
+
+/* Runs in the signal handler on a second Ctrl-C: stops the Lua code running now. */
+static void second_interrupt(void) {
+  l_task_t *t = l_current();
+  if (t != NULL && t->L != NULL)
+    lua_sethook(t->L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+static const luaL_Reg core_funcs[] = {
+  {"run", l_core_run},
+  {"failure_info", l_core_failure_info},
+  {"set_host", l_core_set_host},
+  {"MockClock", l_clock_new},
+  {"current_time", l_core_current_time},
+  {"run_statistics", l_core_run_statistics},
+  {"task_statistics", l_core_task_statistics},
+  {"current_root_task", l_core_current_root_task},
+  {NULL, NULL}
+};
+
+static const luaL_Reg clock_meta[] = {
+  {"__index", l_clock__index},
+  {"__newindex", l_clock__newindex},
+  {NULL, NULL}
+};
+
+void l_run_open(lua_State *L) {  /* core table on top */
+  luaL_newmetatable(L, CLOCK_MT);
+  luaL_setfuncs(L, clock_meta, 0);
+  lua_pop(L, 1);
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, INSTRUMENTS);
+  luaL_setfuncs(L, core_funcs, 0);
+  lt_run_set_interrupt_hook(second_interrupt);
+}

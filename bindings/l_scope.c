@@ -1,0 +1,172 @@
+/* l_scope.c - the CancelScope class: fields, cancel(), and the enter/exit pair
+** that the facade's cs:run brackets around a protected call. */
+#include <math.h>
+#include <string.h>
+
+#include "l_task.h"
+
+static scope_ud_t *checkscope(lua_State *L, int i, const char *fname) {
+  scope_ud_t *s = luaL_testudata(L, i, SCOPE_MT);
+  if (s == NULL) l_argerror(L, i, fname, "self", "CancelScope");
+  return s;
+}
+
+static double checkdeadline(lua_State *L, int i, const char *fname) {
+  double d = l_checknum(L, i, fname, "deadline");
+  if (isnan(d)) l_argvalue(L, i, fname, "deadline", "a number that is not NaN expected");
+  return d;
+}
+
+/* Pushes a new, unentered scope.  [-0, +1, m] */
+scope_ud_t *l_newscope(lua_State *L, double deadline, int shield) {
+  scope_ud_t *s = lua_newuserdatauv(L, sizeof *s, 0);
+  lt_scope_init(&s->s, deadline, shield);
+  luaL_setmetatable(L, SCOPE_MT);
+  return s;
+}
+
+/* trio.CancelScope{deadline = d, shield = b}  [-0, +1, e] */
+static int l_scope_new(lua_State *L) {
+  const char *fname = "trio.CancelScope";
+  double deadline = INFINITY;
+  int shield = 0;
+  if (!lua_isnoneornil(L, 1)) {
+    if (!lua_istable(L, 1)) return l_argerror(L, 1, fname, "options", "table");
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+      const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+      if (strcmp(k, "deadline") == 0) {
+        deadline = checkdeadline(L, lua_gettop(L), fname);
+      } else if (strcmp(k, "shield") == 0) {
+        if (!lua_isboolean(L, -1))
+          return l_raisef(L, "TypeError", "%s: bad argument #1 'options' (shield must be a boolean, got %s)",
+                          fname, luaL_typename(L, -1));
+        shield = lua_toboolean(L, -1);
+      } else {
+        return l_raisef(L, "TypeError", "%s: bad argument #1 'options' (unknown option '%s')", fname,
+                        luaL_tolstring(L, -2, NULL));
+      }
+      lua_pop(L, 1);
+    }
+  }
+  l_newscope(L, deadline, shield);
+  return 1;
+}
+
+/* cs:cancel()  [-0, +0, -] */
+static int l_scope_cancel(lua_State *L) {
+  lt_scope_cancel(&checkscope(L, 1, "CancelScope:cancel")->s);
+  return 0;
+}
+
+static const luaL_Reg scope_methods[] = {
+  {"cancel", l_scope_cancel},
+  {NULL, NULL}
+};
+
+static int l_scope__index(lua_State *L) {
+  scope_ud_t *s = lua_touserdata(L, 1);
+  const char *k = lua_tostring(L, 2);
+  if (k == NULL) return 0;
+  if (strcmp(k, "deadline") == 0) lua_pushnumber(L, s->s.deadline);
+  else if (strcmp(k, "shield") == 0) lua_pushboolean(L, s->s.shield);
+  else if (strcmp(k, "cancel_called") == 0) lua_pushboolean(L, lt_scope_cancel_called(&s->s));
+  else if (strcmp(k, "cancelled_caught") == 0) lua_pushboolean(L, s->s.cancelled_caught);
+  else {
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));  /* methods table */
+  }
+  return 1;
+}
+
+static int l_scope__newindex(lua_State *L) {
+  scope_ud_t *s = lua_touserdata(L, 1);
+  const char *k = lua_tostring(L, 2);
+  if (k && strcmp(k, "deadline") == 0) {
+    lt_scope_set_deadline(&s->s, checkdeadline(L, 3, "CancelScope.deadline"));
+  } else if (k && strcmp(k, "shield") == 0) {
+    if (!lua_isboolean(L, 3))
+      return l_raisef(L, "TypeError", "CancelScope.shield: shield must be a boolean, got %s", luaL_typename(L, 3));
+    lt_scope_set_shield(&s->s, lua_toboolean(L, 3));
+  } else if (k && (strcmp(k, "cancel_called") == 0 || strcmp(k, "cancelled_caught") == 0)) {
+    return l_raisef(L, "AttributeError", "CancelScope.%s is read-only", k);
+  } else {
+    return l_raisef(L, "AttributeError", "CancelScope has no field '%s'", luaL_tolstring(L, 2, NULL));
+  }
+  return 0;
+}
+
+static int l_scope__tostring(lua_State *L) {
+  scope_ud_t *s = lua_touserdata(L, 1);
+  const char *state = s->s.active ? "active" : s->s.entered ? "exited" : "unbound";
+  lua_pushfstring(L, "ltrio.CancelScope (%s%s)", state, s->s.cancel_called ? ", cancelled" : "");
+  return 1;
+}
+
+/* Checks that L is the running task's own coroutine (scopes need the task). */
+static l_task_t *scope_task(lua_State *L, const char *fname) {
+  l_task_t *t = l_current();
+  if (lt_run_current() == NULL) l_raisef(L, "RuntimeError", "%s: must be called inside trio.run", fname);
+  if (t == NULL || t->L != L)
+    l_raisef(L, "RuntimeError", "%s: must be called from a task's own coroutine", fname);
+  return t;
+}
+
+/* core.scope_enter(cs)  [-0, +0, e] */
+static int l_core_scope_enter(lua_State *L) {
+  scope_ud_t *s = checkscope(L, 1, "CancelScope:run");
+  l_task_t *t = scope_task(L, "CancelScope:run");
+  if (lt_scope_enter(&s->s, &t->task) != 0)
+    return l_raisef(L, "RuntimeError", "CancelScope:run: a cancel scope may be entered only once");
+  return 0;
+}
+
+/* core.scope_exit(cs, cancelled) -> caught  [-0, +1, e] */
+static int l_core_scope_exit(lua_State *L) {
+  scope_ud_t *s = checkscope(L, 1, "CancelScope:run");
+  l_task_t *t = scope_task(L, "CancelScope:run");
+  if (t->task.scope != &s->s)
+    return l_raisef(L, "RuntimeError", "CancelScope:run: cancel scope stack corrupted");
+  lua_pushboolean(L, lt_scope_exit(&s->s, &t->task, lua_toboolean(L, 2)));
+  return 1;
+}
+
+/* core.scope_cancelled(cs) -> effectively cancelled (for trio.started) */
+static int l_core_scope_cancelled(lua_State *L) {
+  lua_pushboolean(L, lt_scope_cancelled(&checkscope(L, 1, "CancelScope")->s));
+  return 1;
+}
+
+/* trio.current_effective_deadline()  [-0, +1, e] */
+static int l_core_current_effective_deadline(lua_State *L) {
+  l_task_t *t = l_current();
+  if (lt_run_current() == NULL || t == NULL)
+    return l_raisef(L, "RuntimeError", "trio.current_effective_deadline: must be called inside trio.run");
+  lua_pushnumber(L, t->task.interrupt ? -INFINITY : lt_scope_effective_deadline(t->task.scope));
+  return 1;
+}
+
+void l_scope_open(lua_State *L) {  /* core table on top */
+  luaL_newmetatable(L, SCOPE_MT);
+  lua_newtable(L);  /* methods, extended by the facade (run) */
+  luaL_setfuncs(L, scope_methods, 0);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -4, "CancelScope_methods");
+  lua_pushcclosure(L, l_scope__index, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, l_scope__newindex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushcfunction(L, l_scope__tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pop(L, 1);
+  lua_pushcfunction(L, l_scope_new);
+  lua_setfield(L, -2, "CancelScope");
+  lua_pushcfunction(L, l_core_scope_enter);
+  lua_setfield(L, -2, "scope_enter");
+  lua_pushcfunction(L, l_core_scope_exit);
+  lua_setfield(L, -2, "scope_exit");
+  lua_pushcfunction(L, l_core_scope_cancelled);
+  lua_setfield(L, -2, "scope_cancelled");
+  lua_pushcfunction(L, l_core_current_effective_deadline);
+  lua_setfield(L, -2, "current_effective_deadline");
+}

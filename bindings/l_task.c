@@ -1,0 +1,506 @@
+/* l_task.c - tasks as Lua coroutines: spawning (with a pool of finished threads),
+** the scheduler's step, the protected task body and its message handler, the
+** async-call helpers of l_common.h, checkpoints and sleeps, and the generic
+** park/unpark used by the Lua synchronisation primitives. */
+#include <math.h>
+#include <string.h>
+
+#include "l_task.h"
+
+#define POOL "ltrio.pool"        /* registry: array of idle threads */
+#define ERRINFO "ltrio.errinfo"  /* registry: error value -> {name, traceback} */
+#define POOL_MAX 1024
+
+static task_t *running;          /* the task being stepped */
+static int pool_n;               /* idle threads in POOL */
+static long tasks_allocated;     /* spawned and not yet finished */
+
+int l_instruments_active;        /* l_run.c: any instrument installed */
+void l_instrument_call(lua_State *L, const char *hook, task_t *t);  /* l_run.c */
+void l_main_finished(lua_State *L, lua_State *co, int nres);         /* l_run.c */
+
+task_t *l_running(void) { return running; }
+l_task_t *l_current(void) { return running ? &running->base : NULL; }
+long l_tasks_allocated(void) { return tasks_allocated; }
+int l_threads_pooled(void) { return pool_n; }
+
+void l_pushtask(lua_State *L, task_t *t) {
+  lua_getfield(L, LUA_REGISTRYINDEX, LIVE);
+  lua_rawgetp(L, -1, t);
+  lua_remove(L, -2);
+}
+
+/* Pushes the task's name: "main" or "source:line" of its function. */
+static void push_task_name(lua_State *L, task_t *t, int ud) {
+  lua_Debug ar;
+  if (t->is_main) {
+    lua_pushliteral(L, "main");
+    return;
+  }
+  lua_getiuservalue(L, ud, 2);
+  if (lua_isfunction(L, -1)) {
+    lua_getinfo(L, ">S", &ar);
+    lua_pushfstring(L, "%s:%d", ar.short_src, ar.linedefined);
+  } else {
+    lua_pop(L, 1);
+    lua_pushliteral(L, "?");
+  }
+}
+
+/* ---- the protected body and its message handler ---- */
+
+int l_task_msgh(lua_State *L) {  /* [-0, +1, m] */
+  if (l_iserror(L, 1, "Cancelled")) return 1;
+  luaL_traceback(L, L, NULL, 1);
+  int tb = lua_gettop(L);
+  if (l_iserror(L, 1, "Error")) {
+    if (lua_getfield(L, 1, "traceback") == LUA_TNIL) {
+      lua_pushvalue(L, tb);
+      lua_setfield(L, 1, "traceback");
+    }
+    lua_pop(L, 1);
+  }
+  if (lua_isnil(L, 1)) return 1;
+  lua_getfield(L, LUA_REGISTRYINDEX, ERRINFO);
+  if (lua_istable(L, -1)) {
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, -2) == LUA_TNIL && running != NULL) {
+      lua_createtable(L, 0, 2);
+      l_pushtask(L, running);
+      push_task_name(L, running, lua_gettop(L));
+      lua_setfield(L, -3, "name");
+      lua_pop(L, 1);
+      lua_pushvalue(L, tb);
+      lua_setfield(L, -2, "traceback");
+      lua_pushvalue(L, 1);
+      lua_insert(L, -2);
+      lua_rawset(L, -4);
+    }
+    lua_pop(L, 1);
+  }
+  lua_settop(L, 1);
+  return 1;
+}
+
+static int task_main_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)ctx;
+  lua_pushboolean(L, status == LUA_OK || status == LUA_YIELD);
+  lua_replace(L, 1);  /* the message handler's slot becomes the success flag */
+  return lua_gettop(L);
+}
+
+/* The coroutine's main function: runs fn(...) protected; returns ok, results... */
+static int task_main(lua_State *L) {
+  int n = lua_gettop(L);
+  lua_pushcfunction(L, l_task_msgh);
+  lua_insert(L, 1);
+  return task_main_k(L, lua_pcallk(L, n - 1, LUA_MULTRET, 1, 0, task_main_k), 0);
+}
+
+/* ---- spawning ---- */
+
+task_t *l_spawn(lua_State *L, l_nursery_t *n, int nursery_idx, int fn, int nargs) {
+  lua_State *co;
+  lt_run_t *r = lt_run_current();
+  if (pool_n > 0) {
+    lua_getfield(L, LUA_REGISTRYINDEX, POOL);
+    lua_rawgeti(L, -1, pool_n);
+    lua_pushnil(L);
+    lua_rawseti(L, -3, pool_n--);
+    lua_remove(L, -2);
+    co = lua_tothread(L, -1);
+  } else {
+    co = lua_newthread(L);
+  }
+  task_t *t = lua_newuserdatauv(L, sizeof *t, TASK_UV);
+  memset(t, 0, sizeof *t);
+  luaL_setmetatable(L, TASK_MT);
+  lua_pushvalue(L, -2);
+  lua_setiuservalue(L, -2, 1);
+  lua_pushvalue(L, fn);
+  lua_setiuservalue(L, -2, 2);
+  if (nursery_idx) {
+    lua_pushvalue(L, nursery_idx);
+    lua_setiuservalue(L, -2, 3);
+  }
+  lua_getfield(L, LUA_REGISTRYINDEX, LIVE);
+  lua_pushvalue(L, -2);
+  lua_rawsetp(L, -2, t);
+  lua_pop(L, 1);
+  if (!lua_checkstack(co, nargs + 3)) l_raise(L, -12 /* ENOMEM */, "start_soon");
+  lua_pushcfunction(co, task_main);
+  for (int i = 0; i <= nargs; i++) lua_pushvalue(L, fn + i);
+  lua_xmove(L, co, nargs + 1);
+  t->base.L = co;
+  t->nursery = n;
+  t->nargs = nargs + 1;
+  lt_scope_init(&t->sleep_scope, INFINITY, 0);
+  lt_task_start(&t->base.task, n ? n->scope : &r->root, t);
+  if (n) n->nchildren++;
+  tasks_allocated++;
+  lua_replace(L, fn);  /* the task userdata takes fn's slot */
+  lua_settop(L, fn);
+  if (l_instruments_active) l_instrument_call(L, "task_spawned", t);
+  return t;
+}
+
+/* ---- the scheduler's step ---- */
+
+static void foreign_yield_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  lua_sethook(L, NULL, 0, 0);
+  l_raisef(L, "RuntimeError",
+           "coroutine.yield: a task must not yield directly; call ltrio's async functions instead");
+}
+
+static void finish_task(lua_State *L, task_t *t, int status, int nres) {
+  lua_State *co = t->base.L;
+  if (status != LUA_OK) {  /* an error escaped the protected body (e.g. out of memory) */
+    lua_pushboolean(co, 0);
+    lua_insert(co, -2);
+    nres = 2;
+  }
+  if (l_instruments_active) {
+    l_instrument_call(L, "after_task_step", t);
+    l_instrument_call(L, "task_exited", t);
+  }
+  lt_task_finish(&t->base.task);
+  tasks_allocated--;
+  if (t->is_main) {
+    l_main_finished(L, co, nres);
+  } else {
+    int ok = lua_toboolean(co, -nres);
+    if (!ok) {
+      lua_xmove(co, L, 1);
+      l_nursery_child_done(L, t, lua_gettop(L));
+      lua_pop(L, 1);
+    } else {
+      l_nursery_child_done(L, t, 0);
+    }
+  }
+  /* recycle the thread, drop the task from the live set */
+  l_pushtask(L, t);
+  if (status == LUA_OK && pool_n < POOL_MAX) {
+    lua_settop(co, 0);
+    lua_getfield(L, LUA_REGISTRYINDEX, POOL);
+    lua_getiuservalue(L, -2, 1);
+    lua_rawseti(L, -2, ++pool_n);
+    lua_pop(L, 1);
+  } else {
+    lua_resetthread(co);
+  }
+  lua_pushnil(L);
+  lua_setiuservalue(L, -2, 1);
+  lua_pop(L, 1);
+  t->base.L = NULL;
+  lua_getfield(L, LUA_REGISTRYINDEX, LIVE);
+  lua_pushnil(L);
+  lua_rawsetp(L, -2, t);
+  lua_pop(L, 1);
+}
+
+void l_task_step(lt_task_t *et, void *ud) {
+  lua_State *L = ud;
+  task_t *t = et->udata;
+  lua_State *co = t->base.L;
+  int nres;
+  if (l_instruments_active) l_instrument_call(L, "before_task_step", t);
+  running = t;
+  t->proper_yield = 0;
+  int nargs = t->nargs;
+  t->nargs = 0;
+  int status = lua_resume(co, L, nargs, &nres);
+  running = NULL;
+  if (status == LUA_YIELD) {
+    lua_pop(co, nres);
+    if (!t->proper_yield) {
+      lua_sethook(co, foreign_yield_hook, LUA_MASKCOUNT, 1);
+      lt_task_yield(et);
+    }
+    if (l_instruments_active) l_instrument_call(L, "after_task_step", t);
+  } else {
+    finish_task(L, t, status, nres);
+  }
+}
+
+/* ---- async-call helpers (l_common.h) ---- */
+
+l_task_t *l_checkasync(lua_State *L, const char *fname) {
+  if (lt_run_current() == NULL)
+    l_raisef(L, "RuntimeError", "%s: must be called inside trio.run", fname);
+  if (running == NULL)
+    l_raisef(L, "RuntimeError", "%s: must be called from a task, not from an instrument or callback", fname);
+  if (running->base.L != L)
+    l_raisef(L, "RuntimeError",
+             "%s: must be called from the task's own coroutine, not from a coroutine it created", fname);
+  if (!lua_isyieldable(L))
+    l_raisef(L, "RuntimeError",
+             "%s: cannot yield here: called from a C function (table.sort, string.gsub, require, a metamethod such as __gc or __tostring)",
+             fname);
+  return &running->base;
+}
+
+void l_checkcancel(lua_State *L, l_task_t *t) {
+  int err = lt_task_check(&t->task);
+  if (err) l_raise(L, err, "checkpoint");
+}
+
+int l_park(lua_State *L, l_task_t *t, lt_abort_cb cb, void *data, lua_KContext ctx, lua_KFunction k) {
+  ((task_t *)t)->proper_yield = 1;
+  lt_task_park(&t->task, cb, data);
+  return lua_yieldk(L, 0, ctx, k);
+}
+
+void l_outcome(lua_State *L, l_task_t *t, const char *fname) {
+  int err = t->task.outcome;
+  t->task.outcome = 0;
+  if (err) l_raise(L, err, fname);
+}
+
+static int return_ctx_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)L, (void)status;
+  return (int)ctx;
+}
+
+int l_schedpoint(lua_State *L, l_task_t *t, int nres) {
+  ((task_t *)t)->proper_yield = 1;
+  lt_task_yield(&t->task);
+  return lua_yieldk(L, 0, nres, return_ctx_k);
+}
+
+/* ---- checkpoints and sleeping ---- */
+
+static int checkpoint_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status, (void)ctx;
+  l_checkcancel(L, l_current());
+  return 0;
+}
+
+static int checkpoint(lua_State *L, l_task_t *t) {
+  ((task_t *)t)->proper_yield = 1;
+  lt_task_yield(&t->task);
+  return lua_yieldk(L, 0, 0, checkpoint_k);
+}
+
+/* trio.checkpoint()  [-0, +0, e] */
+static int l_core_checkpoint(lua_State *L) {
+  return checkpoint(L, l_checkasync(L, "trio.checkpoint"));
+}
+
+/* trio.checkpoint_if_cancelled()  [-0, +0, e] */
+static int l_core_checkpoint_if_cancelled(lua_State *L) {
+  l_checkcancel(L, l_checkasync(L, "trio.checkpoint_if_cancelled"));
+  return 0;
+}
+
+/* trio.lowlevel.cancel_shielded_checkpoint()  [-0, +0, e] */
+static int l_core_cancel_shielded_checkpoint(lua_State *L) {
+  return l_schedpoint(L, l_checkasync(L, "trio.lowlevel.cancel_shielded_checkpoint"), 0);
+}
+
+static int sleep_forever_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status, (void)ctx;
+  l_outcome(L, l_current(), "trio.sleep_forever");
+  return 0;
+}
+
+static int sleep_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status, (void)ctx;
+  task_t *t = running;
+  int err = t->base.task.outcome;
+  t->base.task.outcome = 0;
+  int caught = lt_scope_exit(&t->sleep_scope, &t->base.task, err == LT_ECANCELLED);
+  if (err && !(err == LT_ECANCELLED && caught)) l_raise(L, err, "trio.sleep");
+  return 0;
+}
+
+static int sleep_until(lua_State *L, l_task_t *lt, double deadline) {
+  task_t *t = (task_t *)lt;
+  if (deadline <= lt_run_now(lt_run_current())) return checkpoint(L, lt);
+  if (deadline == INFINITY) return l_park(L, lt, lt_abort_always, NULL, 0, sleep_forever_k);
+  lt_scope_init(&t->sleep_scope, deadline, 0);
+  lt_scope_enter(&t->sleep_scope, &lt->task);
+  return l_park(L, lt, lt_abort_always, NULL, 0, sleep_k);
+}
+
+/* trio.sleep(seconds)  [-0, +0, e] */
+static int l_core_sleep(lua_State *L) {
+  l_task_t *t = l_checkasync(L, "trio.sleep");
+  double s = l_checknum(L, 1, "trio.sleep", "seconds");
+  if (isnan(s) || s < 0) l_argvalue(L, 1, "trio.sleep", "seconds", "non-negative number expected");
+  if (s == 0) return checkpoint(L, t);
+  return sleep_until(L, t, lt_run_now(lt_run_current()) + s);
+}
+
+/* trio.sleep_until(deadline)  [-0, +0, e] */
+static int l_core_sleep_until(lua_State *L) {
+  l_task_t *t = l_checkasync(L, "trio.sleep_until");
+  double d = l_checknum(L, 1, "trio.sleep_until", "deadline");
+  if (isnan(d)) l_argvalue(L, 1, "trio.sleep_until", "deadline", "a number that is not NaN expected");
+  return sleep_until(L, t, d);
+}
+
+/* trio.sleep_forever()  [-0, +0, e] */
+static int l_core_sleep_forever(lua_State *L) {
+  return l_park(L, l_checkasync(L, "trio.sleep_forever"), lt_abort_always, NULL, 0, sleep_forever_k);
+}
+
+static int wait_idle_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status, (void)ctx;
+  l_outcome(L, l_current(), "trio.testing.wait_all_tasks_blocked");
+  return 0;
+}
+
+/* trio.testing.wait_all_tasks_blocked(cushion)  [-0, +0, e] */
+static int l_core_wait_all_tasks_blocked(lua_State *L) {
+  const char *fname = "trio.testing.wait_all_tasks_blocked";
+  l_task_t *t = l_checkasync(L, fname);
+  double cushion = lua_isnoneornil(L, 1) ? 0.0 : l_checknum(L, 1, fname, "cushion");
+  if (isnan(cushion) || cushion < 0) l_argvalue(L, 1, fname, "cushion", "non-negative number expected");
+  l_checkcancel(L, t);
+  ((task_t *)t)->proper_yield = 1;
+  lt_run_wait_idle(lt_run_current(), &t->task, cushion);
+  return lua_yieldk(L, 0, 0, wait_idle_k);
+}
+
+/* ---- park/unpark for the Lua primitives ---- */
+
+static int park_abort(lt_task_t *task, void *data, int err) {
+  (void)data, (void)err;
+  ((task_t *)task->udata)->park_token = NULL;
+  return 1;
+}
+
+static int park_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status, (void)ctx;
+  task_t *t = running;
+  t->park_token = NULL;
+  l_outcome(L, &t->base, "trio.lowlevel.park");
+  return 0;
+}
+
+/* core.park(token): parks the current task until core.unpark(task, token); an
+** abort always succeeds (raises Cancelled).  [-0, +0, e] */
+static int l_core_park(lua_State *L) {
+  l_task_t *t = l_checkasync(L, "trio.lowlevel.park");
+  ((task_t *)t)->park_token = lua_topointer(L, 1);
+  return l_park(L, t, park_abort, NULL, 0, park_k);
+}
+
+/* core.unpark(task, token) -> boolean: wakes the task if it still waits on token. */
+static int l_core_unpark(lua_State *L) {
+  task_t *t = luaL_checkudata(L, 1, TASK_MT);
+  int ok = t->base.task.state == LT_TASK_PARKED && t->park_token != NULL &&
+           t->park_token == lua_topointer(L, 2);
+  if (ok) {
+    t->park_token = NULL;
+    lt_task_reschedule(&t->base.task, 0);
+  }
+  lua_pushboolean(L, ok);
+  return 1;
+}
+
+/* ---- task objects ---- */
+
+/* trio.lowlevel.current_task()  [-0, +1, e] */
+static int l_core_current_task(lua_State *L) {
+  if (lt_run_current() == NULL)
+    return l_raisef(L, "RuntimeError", "trio.lowlevel.current_task: must be called inside trio.run");
+  if (running == NULL)
+    return l_raisef(L, "RuntimeError", "trio.lowlevel.current_task: no task is running");
+  l_pushtask(L, running);
+  return 1;
+}
+
+static int l_task__index(lua_State *L) {
+  task_t *t = lua_touserdata(L, 1);
+  const char *k = lua_tostring(L, 2);
+  if (k && strcmp(k, "name") == 0) {
+    push_task_name(L, t, 1);
+    return 1;
+  }
+  return 0;
+}
+
+static int l_task__newindex(lua_State *L) {
+  return l_raisef(L, "AttributeError", "Task: field '%s' is read-only", luaL_tolstring(L, 2, NULL));
+}
+
+static int l_task__tostring(lua_State *L) {
+  task_t *t = lua_touserdata(L, 1);
+  push_task_name(L, t, 1);
+  lua_pushfstring(L, "ltrio.Task '%s'", lua_tostring(L, -1));
+  return 1;
+}
+
+/* core.start_status() -> the start status of the running task, or nil. */
+static int l_core_start_status(lua_State *L) {
+  if (running == NULL) return l_raisef(L, "RuntimeError", "trio.started: must be called inside trio.run");
+  l_pushtask(L, running);
+  lua_getiuservalue(L, -1, 4);
+  return 1;
+}
+
+/* core.set_start_status(task, status) */
+static int l_core_set_start_status(lua_State *L) {
+  luaL_checkudata(L, 1, TASK_MT);
+  lua_settop(L, 2);
+  lua_setiuservalue(L, 1, 4);
+  return 0;
+}
+
+/* core.enter(fname): the start of an async call written in Lua: RuntimeError
+** where it cannot run, then checkpoint_if_cancelled.  [-0, +0, e] */
+static int l_core_enter(lua_State *L) {
+  l_checkcancel(L, l_checkasync(L, luaL_checkstring(L, 1)));
+  return 0;
+}
+
+/* core.checkasync(fname): only the RuntimeError part of core.enter. */
+static int l_core_checkasync(lua_State *L) {
+  l_checkasync(L, luaL_checkstring(L, 1));
+  return 0;
+}
+
+static const luaL_Reg core_funcs[] = {
+  {"enter", l_core_enter},
+  {"checkasync", l_core_checkasync},
+  {"checkpoint", l_core_checkpoint},
+  {"checkpoint_if_cancelled", l_core_checkpoint_if_cancelled},
+  {"cancel_shielded_checkpoint", l_core_cancel_shielded_checkpoint},
+  {"sleep", l_core_sleep},
+  {"sleep_until", l_core_sleep_until},
+  {"sleep_forever", l_core_sleep_forever},
+  {"wait_all_tasks_blocked", l_core_wait_all_tasks_blocked},
+  {"park", l_core_park},
+  {"unpark", l_core_unpark},
+  {"current_task", l_core_current_task},
+  {"start_status", l_core_start_status},
+  {"set_start_status", l_core_set_start_status},
+  {"msgh", l_task_msgh},
+  {NULL, NULL}
+};
+
+static const luaL_Reg task_meta[] = {
+  {"__index", l_task__index},
+  {"__newindex", l_task__newindex},
+  {"__tostring", l_task__tostring},
+  {NULL, NULL}
+};
+
+void l_task_reset_errinfo(lua_State *L) {
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, ERRINFO);
+}
+
+void l_task_open(lua_State *L) {
+  luaL_newmetatable(L, TASK_MT);
+  luaL_setfuncs(L, task_meta, 0);
+  lua_pop(L, 1);
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, LIVE);
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, POOL);
+  l_task_reset_errinfo(L);
+  luaL_setfuncs(L, core_funcs, 0);
+}

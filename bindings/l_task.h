@@ -1,0 +1,61 @@
+/* l_task.h - binding-internal view of tasks and nurseries (shared by l_task.c,
+** l_nursery.c, l_run.c). */
+#ifndef L_TASK_H
+#define L_TASK_H
+
+#include "../engine/loop.h"
+#include "../engine/scope.h"
+#include "l_common.h"
+
+#define TASK_MT "ltrio.Task"
+#define NURSERY_MT "ltrio.Nursery"
+#define SCOPE_MT "ltrio.CancelScope"
+#define LIVE "ltrio.live"      /* registry: lightuserdata(task) -> task userdata */
+#define TASK_UV 4              /* user values: thread, function, nursery, start status */
+
+typedef struct l_nursery_s l_nursery_t;
+
+typedef struct {
+  l_task_t base;
+  l_nursery_t *nursery;   /* the nursery it belongs to; NULL for the main task */
+  const void *park_token; /* identity of the current core.park wait */
+  lt_scope_t sleep_scope; /* the move_on_at scope of sleep_until */
+  int nargs;              /* arguments for the first resume */
+  int proper_yield;       /* the last yield came from an ltrio async call */
+  int is_main;
+} task_t;
+
+typedef struct {
+  lt_scope_t s;
+} scope_ud_t;
+
+struct l_nursery_s {
+  lt_scope_t *scope;      /* inside the nursery's CancelScope userdata (user value 2) */
+  int nchildren;
+  int pending_starts;
+  int closed;
+  int interrupted;        /* Ctrl-C arrived while the parent waited for children */
+  int saw_cancelled;      /* a child or the body ended by Cancelled */
+  lt_task_t *waiter;      /* the parent, parked until nchildren == 0 */
+};
+
+/* Pushes the userdata of a live task. */
+void l_pushtask(lua_State *L, task_t *t);
+/* The running task of the current step, or NULL. */
+task_t *l_running(void);
+/* Creates a task running fn (at index 'fn') with the 'nargs' values above it,
+** attached to 'n' (NULL: main task under the run's root scope). Pops fn and args;
+** pushes the task userdata. */
+task_t *l_spawn(lua_State *L, l_nursery_t *n, int nursery_idx, int fn, int nargs);
+/* Records a finished child in its nursery (error at 'err_idx' or 0). */
+void l_nursery_child_done(lua_State *L, task_t *t, int err_idx);
+/* The task message handler (records tracebacks). */
+int l_task_msgh(lua_State *L);
+
+void l_task_open(lua_State *L);
+void l_scope_open(lua_State *L);
+void l_nursery_open(lua_State *L);
+void l_run_open(lua_State *L);
+void l_errors_open(lua_State *L);
+
+#endif

@@ -1,0 +1,580 @@
+-- ltrio - the public module: Trio's model on a C engine. This facade turns the
+-- private C core (ltrio.core) into the API of API.md: running, errors, time and
+-- cancel scopes, nurseries, synchronisation, trio.testing and trio.lowlevel.
+-- Sockets and streams are installed by ltrio.socket and ltrio.streams.
+local core = require "ltrio.core"
+
+local trio = { _VERSION = "0.1.0" }
+local lowlevel, testing = {}, {}
+trio.lowlevel, trio.testing = lowlevel, testing
+
+local select, type, error, pcall, xpcall = select, type, error, pcall, xpcall
+local getmetatable, setmetatable, tostring = getmetatable, setmetatable, tostring
+local pack, unpack = table.pack, table.unpack
+local huge = math.huge
+
+-- ---- errors --------------------------------------------------------------------
+
+local E = core.errors
+for name, class in pairs(E) do trio[name] = class end
+trio.iserror = core.iserror
+local newerror = core.newerror
+
+-- True if 'e' is an instance of 'class' or of a subclass (fast path of iserror).
+local function is(e, class)
+  if type(e) ~= "table" then return false end
+  local mt = getmetatable(e)
+  while mt do
+    if mt == class then return true end
+    mt = rawget(mt, "base")
+  end
+  return false
+end
+
+local function got(v)
+  if v == nil then return "nil" end
+  local t = type(v)
+  if t == "number" or t == "boolean" then return tostring(v) end
+  return t
+end
+
+local function typeerror(fname, i, param, expected, v)
+  error(newerror("TypeError", ("%s: bad argument #%d '%s' (%s expected, got %s)")
+    :format(fname, i, param, expected, got(v))), 2)
+end
+
+local function valueerror(fname, i, param, what, v)
+  error(newerror("ValueError", ("%s: bad argument #%d '%s' (%s, got %s)")
+    :format(fname, i, param, what, got(v))), 2)
+end
+
+local function runtimeerror(msg) error(newerror("RuntimeError", msg), 2) end
+
+local checkcallable = core.checkcallable
+
+-- A non-negative duration in seconds (math.huge allowed).
+local function checkduration(fname, v)
+  if type(v) ~= "number" then typeerror(fname, 1, "seconds", "number", v) end
+  if v ~= v or v < 0 then valueerror(fname, 1, "seconds", "non-negative number expected", v) end
+  return v
+end
+
+local function checkdeadline(fname, v)
+  if type(v) ~= "number" then typeerror(fname, 1, "deadline", "number", v) end
+  if v ~= v then valueerror(fname, 1, "deadline", "a number that is not NaN expected", v) end
+  return v
+end
+
+-- trio.pcall: pcall that lets Cancelled and KeyboardInterrupt through.
+local Cancelled, KeyboardInterrupt = E.Cancelled, E.KeyboardInterrupt
+local function pcall_result(ok, ...)
+  if not ok then
+    local e = ...
+    if is(e, Cancelled) or is(e, KeyboardInterrupt) then error(e, 0) end
+  end
+  return ok, ...
+end
+function trio.pcall(f, ...) return pcall_result(pcall(f, ...)) end
+
+local function new_error_group(errors)
+  local parts = {}
+  for i = 1, #errors do parts[i] = tostring(errors[i]) end
+  local g = newerror("ErrorGroup", ("%d errors: %s"):format(#errors, table.concat(parts, "; ")))
+  g.errors = errors
+  return g
+end
+
+-- ---- running -------------------------------------------------------------------
+
+function trio.run(fn, ...)
+  checkcallable(fn, "trio.run", "fn")
+  return core.run(nil, nil, fn, ...)
+end
+
+local run_options = { clock = true, instruments = true }
+function trio.run_with(opts, fn, ...)
+  if type(opts) ~= "table" then typeerror("trio.run_with", 1, "opts", "table", opts) end
+  for k in pairs(opts) do
+    if not run_options[k] then
+      error(newerror("TypeError", ("trio.run_with: bad argument #1 'opts' (unknown option '%s')"):format(tostring(k))), 2)
+    end
+  end
+  checkcallable(fn, "trio.run_with", "fn")
+  local clock, instruments = opts.clock, opts.instruments
+  if clock ~= nil and tostring(clock):sub(1, 15) ~= "ltrio.MockClock" and
+     getmetatable(clock) ~= getmetatable(core.MockClock()) then
+    typeerror("trio.run_with", 1, "opts.clock", "MockClock", clock)
+  end
+  if instruments ~= nil then
+    if type(instruments) ~= "table" then typeerror("trio.run_with", 1, "opts.instruments", "table", instruments) end
+    for i = 1, #instruments do
+      local t = type(instruments[i])
+      if t ~= "table" and t ~= "userdata" then
+        typeerror("trio.run_with", 1, "opts.instruments[" .. i .. "]", "table", instruments[i])
+      end
+    end
+  end
+  return core.run(clock, instruments, fn, ...)
+end
+
+-- ---- time and checkpoints -----------------------------------------------------------
+
+trio.current_time = core.current_time
+trio.sleep, trio.sleep_until, trio.sleep_forever = core.sleep, core.sleep_until, core.sleep_forever
+trio.checkpoint, trio.checkpoint_if_cancelled = core.checkpoint, core.checkpoint_if_cancelled
+trio.current_effective_deadline = core.current_effective_deadline
+lowlevel.checkpoint = core.checkpoint
+lowlevel.checkpoint_if_cancelled = core.checkpoint_if_cancelled
+lowlevel.cancel_shielded_checkpoint = core.cancel_shielded_checkpoint
+
+-- ---- cancel scopes ------------------------------------------------------------------
+
+local CancelScope = core.CancelScope
+trio.CancelScope = CancelScope
+local scope_enter, scope_exit, msgh = core.scope_enter, core.scope_exit, core.msgh
+
+local function scope_finish(cs, ok, ...)
+  if ok then
+    scope_exit(cs, false)
+    return ...
+  end
+  local e = ...
+  local cancelled = is(e, Cancelled)
+  if scope_exit(cs, cancelled) and cancelled then return end
+  error(e, 0)
+end
+
+-- cs:run(fn, ...): enters cs, runs fn, exits; no values when cs caught the Cancelled.
+function core.CancelScope_methods.run(cs, fn, ...)
+  checkcallable(fn, "CancelScope:run", "fn")
+  scope_enter(cs)
+  return scope_finish(cs, xpcall(fn, msgh, ...))
+end
+local scope_run = core.CancelScope_methods.run
+
+function trio.move_on_at(deadline, fn, ...)
+  checkdeadline("trio.move_on_at", deadline)
+  checkcallable(fn, "trio.move_on_at", "fn")
+  local cs = CancelScope { deadline = deadline }
+  return cs, scope_run(cs, fn, ...)
+end
+
+function trio.move_on_after(seconds, fn, ...)
+  checkduration("trio.move_on_after", seconds)
+  checkcallable(fn, "trio.move_on_after", "fn")
+  local cs = CancelScope { deadline = core.current_time() + seconds }
+  return cs, scope_run(cs, fn, ...)
+end
+
+local function fail_finish(cs, ...)
+  if cs.cancelled_caught then error(newerror("TooSlowError", "deadline exceeded"), 0) end
+  return ...
+end
+
+function trio.fail_at(deadline, fn, ...)
+  checkdeadline("trio.fail_at", deadline)
+  checkcallable(fn, "trio.fail_at", "fn")
+  local cs = CancelScope { deadline = deadline }
+  return fail_finish(cs, scope_run(cs, fn, ...))
+end
+
+function trio.fail_after(seconds, fn, ...)
+  checkduration("trio.fail_after", seconds)
+  checkcallable(fn, "trio.fail_after", "fn")
+  local cs = CancelScope { deadline = core.current_time() + seconds }
+  return fail_finish(cs, scope_run(cs, fn, ...))
+end
+
+-- ---- nurseries ------------------------------------------------------------------------
+
+local nursery_open, nursery_record, nursery_wait = core.nursery_open, core.nursery_record, core.nursery_wait
+
+local function nursery_finish(n, ok, ...)
+  if not ok then nursery_record(n, (...)) end
+  local caught, interrupted, saw_cancelled, errors = nursery_wait(n)
+  if interrupted then error(newerror("KeyboardInterrupt", "interrupted"), 0) end
+  local nerr = #errors
+  if nerr == 1 then error(errors[1], 0) end
+  if nerr > 1 then error(new_error_group(errors), 0) end
+  if saw_cancelled then
+    if not caught then error(newerror("Cancelled", "cancelled"), 0) end
+    if not ok then return end
+  end
+  return ...
+end
+
+function trio.open_nursery(fn)
+  checkcallable(fn, "trio.open_nursery", "fn")
+  local n = nursery_open()
+  return nursery_finish(n, xpcall(fn, msgh, n))
+end
+
+-- nursery:start(fn, ...): runs fn in a private nursery until it calls trio.started.
+function core.Nursery_methods.start(self, fn, ...)
+  core.checkasync("Nursery:start")
+  checkcallable(fn, "Nursery:start", "fn")
+  if core.nursery_closed(self) then runtimeerror("Nursery:start: the nursery is closed to new arrivals") end
+  local status = { target = self }
+  local args = pack(...)
+  core.nursery_pending(self, 1)
+  local ok, err = pcall(trio.open_nursery, function(inner)
+    status.inner = inner
+    core.spawn_start(inner, status, fn, unpack(args, 1, args.n))
+  end)
+  core.nursery_pending(self, -1)
+  if not ok then error(err, 0) end
+  if not status.values then
+    runtimeerror("Nursery:start: the function returned without calling trio.started")
+  end
+  return unpack(status.values, 1, status.values.n)
+end
+
+function trio.started(...)
+  local status = core.start_status()
+  if status == nil or status.values then return end
+  if core.scope_cancelled(status.inner.cancel_scope) then return end
+  status.values = pack(...)
+  local task = core.current_task()
+  core.set_start_status(task, nil)
+  core.reparent(task, status.inner, status.target)
+end
+
+-- ---- waiting in Lua: queues of {task = t} entries woken through core.unpark --------------
+
+local park, unpark, current_task, enter = core.park, core.unpark, core.current_task, core.enter
+local cancel_shielded_checkpoint = core.cancel_shielded_checkpoint
+
+-- Parks the task in queue 'q' until woken; on cancellation the entry leaves q.
+local function wait_in(q, w)
+  q[#q + 1] = w
+  local ok, e = pcall(park, w)
+  if not ok then
+    for i = 1, #q do
+      if q[i] == w then table.remove(q, i) break end
+    end
+    error(e, 0)
+  end
+  if w.err then error(w.err, 0) end
+  return w.value
+end
+
+-- Wakes the first entry of q that still waits; returns it (or nil).
+local function wake_first(q, value, err)
+  while q[1] do
+    local w = table.remove(q, 1)
+    w.value, w.err = value, err
+    if unpark(w.task, w) then return w end
+  end
+end
+
+local function wake_all(q, value, err)
+  for i = 1, #q do
+    local w = q[i]
+    q[i] = nil
+    w.value, w.err = value, err
+    unpark(w.task, w)
+  end
+end
+
+-- ---- Event ------------------------------------------------------------------------------
+
+local Event = {}
+Event.__index = Event
+Event.__name = "ltrio.Event"
+
+function trio.Event() return setmetatable({ _set = false, _waiters = {} }, Event) end
+function Event:is_set() return self._set end
+function Event:set()
+  if self._set then return end
+  self._set = true
+  wake_all(self._waiters)
+end
+function Event:wait()
+  if self._set then return core.checkpoint() end
+  enter("Event:wait")
+  wait_in(self._waiters, { task = current_task() })
+end
+
+-- ---- Lock --------------------------------------------------------------------------------
+
+local Lock = {}
+Lock.__index = Lock
+Lock.__name = "ltrio.Lock"
+
+function trio.Lock() return setmetatable({ _owner = false, _waiters = {} }, Lock) end
+function Lock:locked() return self._owner ~= false end
+function Lock:acquire_nowait()
+  local me = current_task()
+  if self._owner == me then runtimeerror("Lock:acquire_nowait: attempt to re-acquire an already held Lock") end
+  if self._owner then error(newerror("WouldBlock", "Lock:acquire_nowait: the lock is held"), 2) end
+  self._owner = me
+  return self
+end
+function Lock:acquire()
+  enter("Lock:acquire")
+  local me = current_task()
+  if self._owner == me then runtimeerror("Lock:acquire: attempt to re-acquire an already held Lock") end
+  if not self._owner then
+    self._owner = me
+    cancel_shielded_checkpoint()
+  else
+    wait_in(self._waiters, { task = me })  -- release hands the lock over directly
+  end
+  return self
+end
+function Lock:release()
+  if self._owner ~= current_task() then runtimeerror("Lock:release: can't release a Lock you don't own") end
+  local w = wake_first(self._waiters)
+  self._owner = w and w.task or false
+end
+Lock.__close = Lock.release
+
+-- ---- Semaphore ---------------------------------------------------------------------------
+
+local Semaphore = {}
+Semaphore.__name = "ltrio.Semaphore"
+local semaphore_methods = {}
+Semaphore.__index = function(s, k)
+  if k == "value" then return rawget(s, "_value") end
+  return semaphore_methods[k]
+end
+Semaphore.__newindex = function(_, k)
+  error(newerror("AttributeError", ("Semaphore: field '%s' is read-only"):format(tostring(k))), 2)
+end
+
+function trio.Semaphore(n, max_value)
+  if math.type(n) ~= "integer" and not (type(n) == "number" and n == math.floor(n)) then
+    typeerror("trio.Semaphore", 1, "n", "integer", n)
+  end
+  if n < 0 then valueerror("trio.Semaphore", 1, "n", "non-negative integer expected", n) end
+  if max_value ~= nil then
+    if type(max_value) ~= "number" then typeerror("trio.Semaphore", 2, "max_value", "integer", max_value) end
+    if max_value < n then valueerror("trio.Semaphore", 2, "max_value", "max_value >= n expected", max_value) end
+  end
+  local s = { _value = math.tointeger(n), _max = max_value, _waiters = {} }
+  return setmetatable(s, Semaphore)
+end
+function semaphore_methods:acquire_nowait()
+  if self._value == 0 then error(newerror("WouldBlock", "Semaphore:acquire_nowait: the value is 0"), 2) end
+  rawset(self, "_value", self._value - 1)
+  return self
+end
+function semaphore_methods:acquire()
+  enter("Semaphore:acquire")
+  if self._value > 0 then
+    rawset(self, "_value", self._value - 1)
+    cancel_shielded_checkpoint()
+  else
+    wait_in(self._waiters, { task = current_task() })
+  end
+  return self
+end
+function semaphore_methods:release()
+  if self._max and self._value >= self._max then
+    error(newerror("ValueError", "Semaphore:release: semaphore released too many times"), 2)
+  end
+  if not wake_first(self._waiters) then rawset(self, "_value", self._value + 1) end
+end
+Semaphore.__close = semaphore_methods.release
+
+-- ---- memory channels ---------------------------------------------------------------------
+
+local SendChannel, ReceiveChannel = {}, {}
+SendChannel.__index, ReceiveChannel.__index = SendChannel, ReceiveChannel
+SendChannel.__name, ReceiveChannel.__name = "ltrio.MemorySendChannel", "ltrio.MemoryReceiveChannel"
+
+local function closed_error(fname) return newerror("ClosedResourceError", fname .. ": this channel handle is closed") end
+
+function trio.open_memory_channel(max_buffer)
+  if type(max_buffer) ~= "number" then typeerror("trio.open_memory_channel", 1, "max_buffer", "number", max_buffer) end
+  if max_buffer ~= huge and (max_buffer ~= math.floor(max_buffer) or max_buffer < 0) then
+    valueerror("trio.open_memory_channel", 1, "max_buffer", "a whole number >= 0 or math.huge expected", max_buffer)
+  end
+  local state = {
+    max = max_buffer, buf = {}, head = 1, tail = 0,
+    senders = {}, receivers = {}, open_send = 1, open_recv = 1,
+  }
+  return setmetatable({ _s = state, _closed = false }, SendChannel),
+         setmetatable({ _s = state, _closed = false }, ReceiveChannel)
+end
+
+local function buffered(st) return st.tail - st.head + 1 end
+
+local function try_send(self, v, fname)
+  if v == nil then error(newerror("ValueError", fname .. ": bad argument #1 'value' (cannot send nil)"), 3) end
+  if self._closed then error(closed_error(fname), 3) end
+  local st = self._s
+  if st.open_recv == 0 then error(newerror("BrokenResourceError", fname .. ": every receiver is closed"), 3) end
+  if wake_first(st.receivers, v) then return true end
+  if buffered(st) < st.max then
+    st.tail = st.tail + 1
+    st.buf[st.tail] = v
+    return true
+  end
+  return false
+end
+
+function SendChannel:send_nowait(v)
+  if not try_send(self, v, "MemorySendChannel:send_nowait") then
+    error(newerror("WouldBlock", "MemorySendChannel:send_nowait: the channel is full"), 2)
+  end
+end
+
+function SendChannel:send(v)
+  enter("MemorySendChannel:send")
+  if try_send(self, v, "MemorySendChannel:send") then return cancel_shielded_checkpoint() end
+  wait_in(self._s.senders, { task = current_task(), value = v, handle = self })
+end
+
+local function try_receive(self, fname)
+  if self._closed then error(closed_error(fname), 3) end
+  local st = self._s
+  if st.head <= st.tail then
+    local v = st.buf[st.head]
+    st.buf[st.head] = nil
+    st.head = st.head + 1
+    -- a blocked sender's value moves into the freed slot
+    while st.senders[1] do
+      local w = table.remove(st.senders, 1)
+      local sent = w.value
+      if unpark(w.task, w) then
+        st.tail = st.tail + 1
+        st.buf[st.tail] = sent
+        break
+      end
+    end
+    return true, v
+  end
+  while st.senders[1] do
+    local w = table.remove(st.senders, 1)
+    local sent = w.value
+    if unpark(w.task, w) then return true, sent end
+  end
+  if st.open_send == 0 then error(newerror("EndOfChannel", fname .. ": every sender is closed"), 3) end
+  return false
+end
+
+function ReceiveChannel:receive_nowait()
+  local ok, v = try_receive(self, "MemoryReceiveChannel:receive_nowait")
+  if not ok then error(newerror("WouldBlock", "MemoryReceiveChannel:receive_nowait: the channel is empty"), 2) end
+  return v
+end
+
+function ReceiveChannel:receive()
+  enter("MemoryReceiveChannel:receive")
+  local ok, v = try_receive(self, "MemoryReceiveChannel:receive")
+  if ok then
+    cancel_shielded_checkpoint()
+    return v
+  end
+  return wait_in(self._s.receivers, { task = current_task(), handle = self })
+end
+
+function ReceiveChannel:iter()
+  return function()
+    local ok, v = pcall(self.receive, self)
+    if ok then return v end
+    if is(v, E.EndOfChannel) then return nil end
+    error(v, 0)
+  end
+end
+
+-- Wakes the tasks blocked on 'handle' itself with ClosedResourceError.
+local function wake_handle_waiters(q, handle, fname)
+  for i = #q, 1, -1 do
+    local w = q[i]
+    if w.handle == handle then
+      table.remove(q, i)
+      w.err = newerror("ClosedResourceError", fname .. ": the channel was closed while this task waited")
+      unpark(w.task, w)
+    end
+  end
+end
+
+function SendChannel:clone()
+  if self._closed then error(closed_error("MemorySendChannel:clone"), 2) end
+  self._s.open_send = self._s.open_send + 1
+  return setmetatable({ _s = self._s, _closed = false }, SendChannel)
+end
+
+function ReceiveChannel:clone()
+  if self._closed then error(closed_error("MemoryReceiveChannel:clone"), 2) end
+  self._s.open_recv = self._s.open_recv + 1
+  return setmetatable({ _s = self._s, _closed = false }, ReceiveChannel)
+end
+
+function SendChannel:close()
+  if self._closed then return end
+  self._closed = true
+  local st = self._s
+  wake_handle_waiters(st.senders, self, "MemorySendChannel:send")
+  st.open_send = st.open_send - 1
+  if st.open_send == 0 then
+    wake_all(st.receivers, nil, newerror("EndOfChannel", "MemoryReceiveChannel:receive: every sender is closed"))
+  end
+end
+
+function ReceiveChannel:close()
+  if self._closed then return end
+  self._closed = true
+  local st = self._s
+  wake_handle_waiters(st.receivers, self, "MemoryReceiveChannel:receive")
+  st.open_recv = st.open_recv - 1
+  if st.open_recv == 0 then
+    wake_all(st.senders, nil, newerror("BrokenResourceError", "MemorySendChannel:send: every receiver is closed"))
+    st.buf, st.head, st.tail = {}, 1, 0
+  end
+end
+
+SendChannel.__close, ReceiveChannel.__close = SendChannel.close, ReceiveChannel.close
+function SendChannel:aclose() self:close() core.checkpoint() end
+function ReceiveChannel:aclose() self:close() core.checkpoint() end
+
+-- ---- trio.testing and trio.lowlevel ----------------------------------------------------------
+
+testing.MockClock = core.MockClock
+testing.wait_all_tasks_blocked = core.wait_all_tasks_blocked
+
+lowlevel.current_task = core.current_task
+lowlevel.current_root_task = core.current_root_task
+lowlevel.park, lowlevel.unpark = core.park, core.unpark
+
+local function io_statistics()
+  if core.io_statistics then return core.io_statistics() end
+  return { sockets_open = 0, io_handles = 0, lookups_pending = 0,
+           tasks_waiting_read = 0, tasks_waiting_write = 0, backend = "epoll" }
+end
+
+function lowlevel.current_statistics()
+  local living, runnable, next_deadline = core.run_statistics()
+  local io = io_statistics()
+  return {
+    tasks_living = living, tasks_runnable = runnable, seconds_to_next_deadline = next_deadline,
+    io_statistics = { tasks_waiting_read = io.tasks_waiting_read, tasks_waiting_write = io.tasks_waiting_write,
+                      backend = io.backend },
+  }
+end
+
+function lowlevel.engine_statistics()
+  local allocated, pooled = core.task_statistics()
+  local io = io_statistics()
+  return {
+    sockets_open = io.sockets_open, io_handles = io.io_handles, lookups_pending = io.lookups_pending,
+    tasks_allocated = allocated, threads_pooled = pooled,
+  }
+end
+
+-- ---- parts in other files ------------------------------------------------------------------
+
+trio._core = core
+trio._is = is
+for _, name in ipairs { "ltrio.socket", "ltrio.streams" } do
+  local ok, install = pcall(require, name)
+  if ok and type(install) == "function" then
+    if name ~= "ltrio.streams" or trio.socket then install(trio, core) end
+  elseif not ok and not tostring(install):find("module '" .. name .. "' not found", 1, true) then
+    error(install, 0)
+  end
+end
+
+return trio

@@ -1,0 +1,140 @@
+/* scope.c - cancel scopes: the scope tree, shielding, deadline registration.
+** Effective cancellation is computed by walking up to the nearest shield (trees
+** are shallow); cancelling walks down the subtree to abort parked tasks. */
+#include "scope.h"
+
+#include <math.h>
+
+#include "loop.h"
+
+void lt_scope_init(lt_scope_t *s, double deadline, int shield) {
+  s->parent = NULL;
+  lt_list_init(&s->children);
+  lt_list_init(&s->child_node);
+  lt_list_init(&s->tasks);
+  s->owner = NULL;
+  s->deadline = deadline;
+  s->heap_index = -1;
+  s->shield = shield != 0;
+  s->cancel_called = 0;
+  s->cancelled_caught = 0;
+  s->entered = 0;
+  s->active = 0;
+}
+
+int lt_scope_cancelled(const lt_scope_t *s) {
+  for (; s != NULL; s = s->parent) {
+    if (s->cancel_called) return 1;
+    if (s->shield) return 0;
+  }
+  return 0;
+}
+
+double lt_scope_effective_deadline(const lt_scope_t *s) {
+  if (lt_scope_cancelled(s)) return -INFINITY;
+  double d = INFINITY;
+  for (; s != NULL; s = s->parent) {
+    if (s->deadline < d) d = s->deadline;
+    if (s->shield) break;
+  }
+  return d;
+}
+
+/* Aborts the wait of every task parked under 's', down to shielded subscopes. */
+static void abort_subtree(lt_scope_t *s) {
+  lt_list_t *n, *next;
+  for (n = s->tasks.next; n != &s->tasks; n = next) {
+    next = n->next;
+    lt_task_t *t = lt_container_of(n, lt_task_t, scope_node);
+    if (t->state == LT_TASK_PARKED) lt_task_abort(t, LT_ECANCELLED);
+  }
+  for (n = s->children.next; n != &s->children; n = next) {
+    next = n->next;
+    lt_scope_t *c = lt_container_of(n, lt_scope_t, child_node);
+    if (!c->shield && !c->cancel_called) abort_subtree(c);
+  }
+}
+
+/* Puts 's' in the heap, cancels it, or takes it out, as its deadline says. */
+static void register_deadline(lt_scope_t *s) {
+  lt_run_t *r = lt_run_current();
+  if (r == NULL || !s->active || s->cancel_called) return;
+  if (s->deadline <= lt_run_now(r)) {
+    lt_scope_cancel(s);
+  } else if (s->deadline < INFINITY) {
+    if (lt_deadlines_update(&r->deadlines, s) == 0) lt_run_deadlines_changed(r);
+  } else {
+    lt_deadlines_remove(&r->deadlines, s);
+  }
+}
+
+static void activate(lt_scope_t *s, lt_scope_t *parent) {
+  s->entered = 1;
+  s->active = 1;
+  s->parent = parent;
+  if (parent != NULL) lt_list_push(&parent->children, &s->child_node);
+  register_deadline(s);
+}
+
+int lt_scope_enter(lt_scope_t *s, lt_task_t *t) {
+  if (s->entered) return LT_ERUNTIME;
+  s->owner = t;
+  activate(s, t->scope);
+  lt_list_remove(&t->scope_node);
+  lt_list_push(&s->tasks, &t->scope_node);
+  t->scope = s;
+  return 0;
+}
+
+void lt_scope_open(lt_scope_t *s, lt_scope_t *parent) { activate(s, parent); }
+
+int lt_scope_close(lt_scope_t *s, int cancelled) {
+  lt_scope_cancel_called(s);
+  int visible_above = !s->shield && s->parent != NULL && lt_scope_cancelled(s->parent);
+  int catches = lt_scope_cancelled(s) && !visible_above;
+  if (cancelled && catches) s->cancelled_caught = 1;
+  lt_run_t *r = lt_run_current();
+  if (r != NULL) lt_deadlines_remove(&r->deadlines, s);
+  lt_list_remove(&s->child_node);
+  s->active = 0;
+  s->parent = NULL;
+  return catches;
+}
+
+int lt_scope_exit(lt_scope_t *s, lt_task_t *t, int cancelled) {
+  lt_scope_t *parent = s->parent;
+  int catches = lt_scope_close(s, cancelled);
+  lt_list_remove(&t->scope_node);
+  lt_list_push(&parent->tasks, &t->scope_node);
+  t->scope = parent;
+  return catches;
+}
+
+void lt_scope_cancel(lt_scope_t *s) {
+  if (s->cancel_called) return;
+  s->cancel_called = 1;
+  lt_run_t *r = lt_run_current();
+  if (r != NULL) lt_deadlines_remove(&r->deadlines, s);
+  if (s->active) abort_subtree(s);
+}
+
+void lt_scope_set_deadline(lt_scope_t *s, double deadline) {
+  s->deadline = deadline;
+  register_deadline(s);
+}
+
+void lt_scope_set_shield(lt_scope_t *s, int shield) {
+  s->shield = shield != 0;
+  if (s->active && !s->shield && lt_scope_cancelled(s)) abort_subtree(s);
+}
+
+int lt_scope_cancel_called(lt_scope_t *s) {
+  if (!s->cancel_called) {
+    lt_run_t *r = lt_run_current();
+    if (r != NULL && s->deadline <= lt_run_now(r)) {
+      if (s->active) lt_scope_cancel(s);
+      else s->cancel_called = 1;
+    }
+  }
+  return s->cancel_called;
+}
