@@ -95,7 +95,7 @@ return function(trio, core, util)
   local function open_tcp_stream(host, port, opts)
     local fname = "trio.open_tcp_stream"
     if type(host) ~= "string" then
-      argerror(fname, 1, "host", "string expected", host, "ValueError")
+      util.argvalue(fname, 1, "host", "string expected", host)
     end
     if math.type(port) ~= "integer" then port = util.checkint(port, fname, 2, "port") end
     opts = util.checkopts(opts, fname, 3, allowed)
@@ -105,8 +105,7 @@ return function(trio, core, util)
     elseif type(delay) ~= "number" then
       argerror(fname, 3, "opts.happy_eyeballs_delay", "number expected", delay)
     elseif delay < 0 or delay ~= delay then
-      argerror(fname, 3, "opts.happy_eyeballs_delay", "non-negative number expected", delay,
-        "ValueError", tostring(delay))
+      util.argvalue(fname, 3, "opts.happy_eyeballs_delay", "non-negative number expected", delay)
     end
     local local_address = opts.local_address
     if local_address ~= nil and type(local_address) ~= "string" then

@@ -26,7 +26,6 @@ return function(trio, core)
   local socket, lowlevel = trio.socket, trio.lowlevel
   local E = trio.errno
   local iserror, checkpoint = trio.iserror, trio.checkpoint
-  local wait_writable = lowlevel.wait_writable
 
   ---------------------------------------------------------------------------------
   -- Shared helpers: error objects and argument checks (API.md §2). `util` is handed
@@ -52,24 +51,31 @@ return function(trio, core)
     error(newerror(cls, msg, fields), 0)
   end
 
-  -- The name API.md messages use for a value's type: __name for objects that have one.
-  local function typename(v)
-    local t = type(v)
-    if t == "table" or t == "userdata" then
-      local mt = getmetatable(v)
-      if type(mt) == "table" and type(rawget(mt, "__name")) == "string" then
-        return rawget(mt, "__name")
-      end
-    elseif t == "number" then
-      return mtype(v) == "integer" and "integer" or "number"
+  -- How a bad argument is shown after "got" (as the core's l_argerror/l_argvalue):
+  -- the type name, or for a number where an integer was expected, the number.
+  local function typename(v, expected)
+    if type(v) == "number" and expected and expected:find("integer", 1, true) then
+      return tostring(v)
     end
+    return type(v)
+  end
+  local function describe(v)
+    local t = type(v)
+    if t == "string" then return string.format('string "%s"', v) end
+    if t == "number" or t == "boolean" then return tostring(v) end
     return t
   end
 
-  -- "<fname>: bad argument #<i> '<param>' (<expected>, got <what>)".
-  local function argerror(fname, i, param, expected, v, cls, what)
-    raise(cls or "TypeError", string.format("%s: bad argument #%d '%s' (%s, got %s)",
-      fname, i, param, expected, what or typename(v)))
+  -- TypeError "<fname>: bad argument #<i> '<param>' (<expected>, got <type>)".
+  local function argerror(fname, i, param, expected, v)
+    raise("TypeError", string.format("%s: bad argument #%d '%s' (%s, got %s)",
+      fname, i, param, expected, typename(v, expected)))
+  end
+  -- ValueError "<fname>: bad argument #<i> '<param>' (<what>, got <value>)".
+  -- 'shown', when given, replaces the description of 'v'.
+  local function argvalue(fname, i, param, what, v, shown)
+    raise("ValueError", string.format("%s: bad argument #%d '%s' (%s, got %s)",
+      fname, i, param, what, shown or describe(v)))
   end
 
   -- An integer, or a float with an exact integer value (API.md §1).
@@ -118,7 +124,7 @@ return function(trio, core)
   end
 
   local util = {
-    newerror = newerror, raise = raise, argerror = argerror, typename = typename,
+    newerror = newerror, raise = raise, argerror = argerror, argvalue = argvalue,
     checkint = checkint, checkopts = checkopts, checkcallable = checkcallable,
   }
 
@@ -163,14 +169,16 @@ return function(trio, core)
       argerror("trio.SocketStream", 1, "sock", "socket expected", sock)
     end
     if socktype(sock) ~= socket.SOCK_STREAM then
-      argerror("trio.SocketStream", 1, "sock", "SOCK_STREAM socket expected", sock,
-        "ValueError", "a socket of type " .. tostring(sock.type))
+      argvalue("trio.SocketStream", 1, "sock", "SOCK_STREAM socket expected",
+        sock, "socket of type " .. tostring(sock.type))
     end
-    -- Trio sets these on every stream and ignores failures (AF_UNIX has neither).
-    pcall(sock.setsockopt, sock, socket.IPPROTO_TCP, socket.TCP_NODELAY, true)
-    if socket.TCP_NOTSENT_LOWAT then
-      pcall(sock.setsockopt, sock, socket.IPPROTO_TCP, socket.TCP_NOTSENT_LOWAT, NOTSENT_LOWAT)
+    -- Trio sets these on every stream and ignores OSError (AF_UNIX has neither).
+    local ok, e = pcall(sock.setsockopt, sock, socket.IPPROTO_TCP, socket.TCP_NODELAY, true)
+    if ok and socket.TCP_NOTSENT_LOWAT then
+      ok, e = pcall(sock.setsockopt, sock, socket.IPPROTO_TCP, socket.TCP_NOTSENT_LOWAT,
+        NOTSENT_LOWAT)
     end
+    if not ok and not iserror(e, "OSError") then error(e, 0) end
     local self = {}
     rawset(self, SOCK, sock)
     rawset(self, SENDING, false)
@@ -232,8 +240,8 @@ return function(trio, core)
         n = checkint(max_bytes, "SocketStream:receive_some", 1, "max_bytes")
       end
       if n < 1 or n > MAX_SIZE then
-        argerror("SocketStream:receive_some", 1, "max_bytes",
-          n < 1 and "must be >= 1" or "must be <= 2^31-1", n, "ValueError", tostring(n))
+        argvalue("SocketStream:receive_some", 1, "max_bytes",
+          "size between 1 and 2^31-1 expected", n)
       end
     end
     local sock = rawget(self, SOCK)
@@ -265,7 +273,7 @@ return function(trio, core)
       self[SENDING] = false
       raise("ClosedResourceError", "socket was already closed")
     end
-    local ok, e = pcall(wait_writable, sock)
+    local ok, e = pcall(lowlevel.wait_writable, sock)
     self[SENDING] = false
     if not ok then translate(e) end
   end
@@ -320,14 +328,14 @@ return function(trio, core)
       argerror("trio.SocketListener", 1, "sock", "socket expected", sock)
     end
     if socktype(sock) ~= socket.SOCK_STREAM then
-      argerror("trio.SocketListener", 1, "sock", "SOCK_STREAM socket expected", sock,
-        "ValueError", "a socket of type " .. tostring(sock.type))
+      argvalue("trio.SocketListener", 1, "sock", "SOCK_STREAM socket expected",
+        sock, "socket of type " .. tostring(sock.type))
     end
     -- The check is skipped where SO_ACCEPTCONN cannot be read (as Trio does).
     local ok, listening = pcall(sock.getsockopt, sock, socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
     if ok and (listening == 0 or listening == false) then
-      argerror("trio.SocketListener", 1, "sock", "listening socket expected", sock,
-        "ValueError", "a socket that is not listening")
+      argvalue("trio.SocketListener", 1, "sock", "listening socket expected",
+        sock, "socket that is not listening")
     end
     return setmetatable({[SOCK] = sock}, listener_mt)
   end
@@ -412,8 +420,7 @@ return function(trio, core)
   local function new_fdstream(fd)
     fd = checkint(fd, "trio.lowlevel.FdStream", 1, "fd")
     if fd < 0 then
-      argerror("trio.lowlevel.FdStream", 1, "fd", "file descriptor expected", fd, "ValueError",
-        tostring(fd))
+      argvalue("trio.lowlevel.FdStream", 1, "fd", "file descriptor expected", fd)
     end
     local self = {[SENDING] = false, [RECEIVING] = false}
     local ok, sock = pcall(socket.fromfd, fd)
@@ -457,8 +464,8 @@ return function(trio, core)
     if max_bytes ~= nil then
       n = checkint(max_bytes, "FdStream:receive_some", 1, "max_bytes")
       if n < 1 or n > MAX_SIZE then
-        argerror("FdStream:receive_some", 1, "max_bytes", n < 1 and "must be >= 1" or
-          "must be <= 2^31-1", n, "ValueError", tostring(n))
+        argvalue("FdStream:receive_some", 1, "max_bytes",
+          "size between 1 and 2^31-1 expected", n)
       end
     end
     if rawget(self, RECEIVING) then
@@ -514,7 +521,7 @@ return function(trio, core)
     local fd = self:fileno()
     if fd == -1 then raise("ClosedResourceError", "file was already closed") end
     self[SENDING] = true
-    local ok, e = pcall(wait_writable, rawget(self, SOCK) or fd)
+    local ok, e = pcall(lowlevel.wait_writable, rawget(self, SOCK) or fd)
     self[SENDING] = false
     if not ok then fd_translate(e) end
   end

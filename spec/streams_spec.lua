@@ -1,0 +1,507 @@
+-- SocketStream, SocketListener, aclose_forcefully, open_unix_socket, FdStream
+-- (API.md §6; TRIO-SEMANTICS §4.1, §4.2, §4.6, §5 items 97-105, 111), on loopback.
+local h = require "spec.helper"
+local trio = require "ltrio"
+local socket = trio.socket
+local E = trio.errno
+
+-- A connected TCP pair of streams on 127.0.0.1: client, server.
+local function tcp_pair()
+  local listener = trio.open_tcp_listeners(0, {host = "127.0.0.1"})[1]
+  local port = listener.socket:getsockname()[2]
+  local client = trio.open_tcp_stream("127.0.0.1", port)
+  local server = listener:accept()
+  listener:close()
+  return client, server
+end
+
+-- A connected AF_UNIX pair of streams.
+local function unix_pair()
+  local a, b = socket.socketpair()
+  return trio.SocketStream(a), trio.SocketStream(b)
+end
+
+-- A to-be-closed value that closes every argument (Lua allows one <close> per local list).
+local function closing(...)
+  local objs = table.pack(...)
+  return setmetatable({}, {__close = function()
+    for i = 1, objs.n do objs[i]:close() end
+  end})
+end
+
+-- Reads from 'stream' until end of file; returns everything.
+local function read_all(stream)
+  local parts = {}
+  while true do
+    local data = stream:receive_some()
+    if data == "" then return table.concat(parts) end
+    parts[#parts + 1] = data
+  end
+end
+
+-- Sends until the kernel buffers are full and send_all blocks, then cancels it.
+local function clog(stream)
+  trio.open_nursery(function(nursery)
+    nursery:start_soon(function()
+      local chunk = string.rep("x", 65536)
+      while true do stream:send_all(chunk) end
+    end)
+    trio.testing.wait_all_tasks_blocked()
+    nursery.cancel_scope:cancel()
+  end)
+end
+
+describe("trio.SocketStream", function()
+  it("raises TypeError unless given a socket", h.async(function()
+    local err = h.raises("TypeError", trio.SocketStream, {})
+    assert.matches("trio.SocketStream: bad argument #1 'sock'", err.message, 1, true)
+    h.raises("TypeError", trio.SocketStream, nil)
+    h.raises("TypeError", trio.SocketStream, 3)
+  end))
+
+  it("raises ValueError for a socket that is not SOCK_STREAM", h.async(function()
+    local s <close> = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    h.raises("ValueError", trio.SocketStream, s)
+  end))
+
+  it("sets TCP_NODELAY and TCP_NOTSENT_LOWAT 16384 on TCP", h.async(function()
+    local c, s = tcp_pair()
+    local _ <close> = closing(c, s)
+    for _, stream in ipairs{c, s} do
+      assert.are_not.equal(0, stream:getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+      if socket.TCP_NOTSENT_LOWAT then
+        assert.are.equal(16384, stream:getsockopt(socket.IPPROTO_TCP, socket.TCP_NOTSENT_LOWAT))
+      end
+    end
+  end))
+
+  it("exposes the wrapped socket as the read-only field 'socket'", h.async(function()
+    local a, b = socket.socketpair()
+    local sa, sb = trio.SocketStream(a), trio.SocketStream(b)
+    local _ <close> = closing(sa, sb)
+    assert.are.equal(a, sa.socket)
+    h.raises("AttributeError", function() sa.socket = b end)
+    h.raises("AttributeError", function() sa.foo = 1 end)
+  end))
+
+  it("passes setsockopt and getsockopt through (a buflen gives a string)", h.async(function()
+    local c, s = tcp_pair()
+    local _ <close> = closing(c, s)
+    c:setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    assert.are_not.equal(0, c:getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE))
+    assert.are.equal("string", type(c:getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 4)))
+  end))
+
+  it("sends and receives; receive_some(n) returns at most n bytes", h.async(function()
+    local c, s = tcp_pair()
+    local _ <close> = closing(c, s)
+    c:send_all("hello world")
+    local got = ""
+    while #got < 11 do
+      local d = s:receive_some(5)
+      assert.is_true(#d <= 5)
+      got = got .. d
+    end
+    assert.are.equal("hello world", got)
+  end))
+
+  it("sends a Buffer", h.async(function()
+    local a, b = unix_pair()
+    local _ <close> = closing(a, b)
+    local buf = trio.Buffer(4)
+    buf:fill(65)
+    a:send_all(buf)
+    assert.are.equal("AAAA", b:receive_some())
+  end))
+
+  it("raises API.md §2 argument errors", h.async(function()
+    local a, b = unix_pair()
+    local _ <close> = closing(a, b)
+    local err = h.raises("TypeError", a.send_all, a, nil)
+    assert.are.equal("SocketStream:send_all: bad argument #1 'data' (string or Buffer expected, got nil)",
+      err.message)
+    h.raises("TypeError", a.send_all, a, 42)
+    h.raises("TypeError", a.receive_some, a, "10")
+    h.raises("TypeError", a.receive_some, a, 1.5)
+  end))
+
+  it("raises ValueError for receive_some(0) and accepts receive_some(nil)", h.async(function()
+    local a, b = unix_pair()
+    local _ <close> = closing(a, b)
+    local err = h.raises("ValueError", a.receive_some, a, 0)
+    assert.matches("SocketStream:receive_some: bad argument #1 'max_bytes'", err.message, 1, true)
+    h.raises("ValueError", a.receive_some, a, -1)
+    b:send_all("x")
+    assert.are.equal("x", a:receive_some(nil))
+  end))
+
+  it("receives at most 65536 bytes by default", h.async(function()
+    local a, b = unix_pair()
+    local _ <close> = closing(a, b)
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function() b:send_all(string.rep("y", 200000)) end)
+      trio.testing.wait_all_tasks_blocked()
+      local n = 0
+      while n < 200000 do
+        local d = a:receive_some()
+        assert.is_true(#d <= 65536)
+        n = n + #d
+      end
+    end)
+  end))
+
+  it("checkpoints in send_all('')", h.async(function()
+    local a, b = unix_pair()
+    local _ <close> = closing(a, b)
+    assert.is_true(h.yields(a.send_all, a, ""))
+  end))
+
+  it("send_eof: the peer reads '', then send_all raises ClosedResourceError", h.async(function()
+    local c, s = tcp_pair()
+    local _ <close> = closing(c, s)
+    c:send_all("last")
+    c:send_eof()
+    assert.are.equal("last", read_all(s))
+    assert.are.equal("", s:receive_some())
+    local err = h.raises("ClosedResourceError", c.send_all, c, "more")
+    assert.are.equal("can't send data after sending EOF", err.message)
+    -- the other direction still works
+    s:send_all("reply")
+    assert.are.equal("reply", c:receive_some())
+  end))
+
+  it("makes a second send_eof a no-op checkpoint", h.async(function()
+    local c, s = tcp_pair()
+    local _ <close> = closing(c, s)
+    c:send_eof()
+    assert.is_true(h.yields(c.send_eof, c))
+    assert.is_true(c.socket.did_shutdown_SHUT_WR)
+  end))
+
+  it("raises ClosedResourceError for every operation after aclose (aclose twice is fine)", h.async(function()
+    local c, s <close> = tcp_pair()
+    c:aclose()
+    c:aclose()
+    c:close()
+    h.raises("ClosedResourceError", c.receive_some, c)
+    h.raises("ClosedResourceError", c.send_all, c, "")
+    h.raises("ClosedResourceError", c.send_all, c, "data")
+    h.raises("ClosedResourceError", c.wait_send_all_might_not_block, c)
+    h.raises("ClosedResourceError", c.send_eof, c)
+  end))
+
+  it("closes through <close>", h.async(function()
+    local a, b = unix_pair()
+    do
+      local _ <close> = a
+    end
+    assert.are.equal(-1, a.socket:fileno())
+    assert.are.equal("", b:receive_some())
+    b:close()
+  end))
+
+  it("returns '' repeatedly after the peer's FIN", h.async(function()
+    local c, s = tcp_pair()
+    local _ <close> = closing(c, s)
+    s:close()
+    assert.are.equal("", c:receive_some())
+    assert.are.equal("", c:receive_some())
+  end))
+
+  it("raises BrokenResourceError (cause EPIPE or ECONNRESET) from send_all once the peer closed", h.async(function()
+    local c <close>, s = tcp_pair()
+    s:close()
+    local err = h.raises("BrokenResourceError", function()
+      for _ = 1, 1000 do c:send_all(string.rep("z", 65536)) end
+    end)
+    assert.is_true(trio.iserror(err.cause, "OSError"))
+    assert.is_truthy(err.cause.errno == E.EPIPE or err.cause.errno == E.ECONNRESET)
+    -- and it stays broken
+    h.raises("BrokenResourceError", c.send_all, c, "again")
+  end))
+
+  it("raises BrokenResourceError (ECONNRESET) from receive_some after a peer RST", h.async(function()
+    local c <close>, s = tcp_pair()
+    s:setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, string.pack("ii", 1, 0))
+    s:close()
+    local err = h.raises("BrokenResourceError", c.receive_some, c)
+    assert.are.equal(E.ECONNRESET, err.cause.errno)
+  end))
+
+  it("raises BusyResourceError for a second sender while send_all is blocked", h.async(function()
+    local c, s = tcp_pair()
+    local _ <close> = closing(c, s)
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function()
+        c:send_all(string.rep("b", 64 * 1024 * 1024))
+      end)
+      trio.testing.wait_all_tasks_blocked()
+      local msg = "another task is currently sending data on this SocketStream"
+      h.errmatch(h.raises("BusyResourceError", c.send_all, c, "x"), "BusyResourceError", msg)
+      h.raises("BusyResourceError", c.send_eof, c)
+      h.raises("BusyResourceError", c.wait_send_all_might_not_block, c)
+      nursery.cancel_scope:cancel()
+    end)
+  end))
+
+  it("raises BusyResourceError for a second receive_some only while the first is blocked", h.async(function()
+    local a, b = unix_pair()
+    local _ <close> = closing(a, b)
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function() a:receive_some() end)
+      trio.testing.wait_all_tasks_blocked()
+      h.raises("BusyResourceError", a.receive_some, a)
+      b:send_all("x")
+    end)
+    -- nobody blocked now: a second reader is fine
+    b:send_all("y")
+    assert.are.equal("y", a:receive_some())
+  end))
+
+  it("wakes a blocked receive_some with ClosedResourceError when aclose_forcefully closes it", h.async(function()
+    local a, b <close> = unix_pair()
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function() h.raises("ClosedResourceError", a.receive_some, a) end)
+      trio.testing.wait_all_tasks_blocked()
+      trio.aclose_forcefully(a)
+    end)
+    assert.are.equal(-1, a.socket:fileno())
+  end))
+
+  it("closes the fd in a cancelled aclose, then raises Cancelled", h.async(function()
+    local a, b <close> = unix_pair()
+    local cs = trio.CancelScope()
+    cs:cancel()
+    local err
+    cs:run(function()
+      local ok, e = pcall(a.aclose, a)
+      assert.is_false(ok)
+      err = e
+    end)
+    assert.is_true(trio.iserror(err, "Cancelled"))
+    assert.are.equal(-1, a.socket:fileno())
+  end))
+
+  it("blocks in wait_send_all_might_not_block while clogged, until the peer drains", h.async(function()
+    local c, s = tcp_pair()
+    local _ <close> = closing(c, s)
+    clog(c)
+    assert.is_true(h.blocks(c.wait_send_all_might_not_block, c))
+    local done = false
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function()
+        c:wait_send_all_might_not_block()
+        done = true
+      end)
+      while not done do
+        s:receive_some()
+        trio.testing.wait_all_tasks_blocked()
+      end
+    end)
+    assert.is_true(done)
+  end))
+
+  it("delivers a 5 MB send_all whole, and data sent before a close before EOF", h.async(function()
+    local c, s = tcp_pair()
+    local _ <close> = closing(c, s)
+    local parts = {}
+    for i = 1, 5 * 1024 do parts[i] = string.format("%-1023d\n", i) end
+    local payload = table.concat(parts)
+    local got
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function()
+        c:send_all(payload)
+        c:aclose()
+      end)
+      got = read_all(s)
+    end)
+    assert.are.equal(#payload, #got)
+    assert.is_true(got == payload)
+  end))
+
+  it("carries 1 MiB each way at once in random chunks", h.async(function()
+    local c, s = tcp_pair()
+    local _ <close> = closing(c, s)
+    local function make(seed)
+      local t = {}
+      for i = 1, 1024 do t[i] = string.rep(string.char(65 + (i + seed) % 26), 1024) end
+      return table.concat(t)
+    end
+    local out1, out2 = make(1), make(7)
+    local in1, in2
+    local function sender(stream, data)
+      local pos = 1
+      while pos <= #data do
+        local n = math.random(1, 100000)
+        stream:send_all(data:sub(pos, pos + n - 1))
+        pos = pos + n
+      end
+      stream:send_eof()
+    end
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(sender, c, out1)
+      nursery:start_soon(sender, s, out2)
+      nursery:start_soon(function() in1 = read_all(s) end)
+      nursery:start_soon(function() in2 = read_all(c) end)
+    end)
+    assert.is_true(in1 == out1)
+    assert.is_true(in2 == out2)
+  end))
+end)
+
+describe("trio.SocketListener", function()
+  it("raises TypeError unless given a socket and ValueError unless it listens", h.async(function()
+    h.raises("TypeError", trio.SocketListener, "x")
+    local s <close> = socket.socket()
+    s:bind({"127.0.0.1", 0})
+    local err = h.raises("ValueError", trio.SocketListener, s)
+    assert.matches("trio.SocketListener: bad argument #1 'sock'", err.message, 1, true)
+    local d <close> = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    h.raises("ValueError", trio.SocketListener, d)
+  end))
+
+  it("accepts a SocketStream, checkpointing; aclose twice; accept after it is Closed", h.async(function()
+    local s = socket.socket()
+    s:bind({"127.0.0.1", 0})
+    s:listen()
+    local listener = trio.SocketListener(s)
+    assert.are.equal(s, listener.socket)
+    local client <close> = trio.open_tcp_stream("127.0.0.1", s:getsockname()[2])
+    local server
+    assert.is_true(h.yields(function() server = listener:accept() end))
+    assert.are.equal("ltrio.SocketStream", getmetatable(server).__name)
+    client:send_all("hi")
+    assert.are.equal("hi", server:receive_some())
+    server:close()
+    listener:aclose()
+    listener:aclose()
+    h.raises("ClosedResourceError", listener.accept, listener)
+  end))
+
+  it("wakes a blocked accept with ClosedResourceError when closed", h.async(function()
+    local listener = trio.open_tcp_listeners(0, {host = "127.0.0.1"})[1]
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function() h.raises("ClosedResourceError", listener.accept, listener) end)
+      trio.testing.wait_all_tasks_blocked()
+      listener:close()
+    end)
+  end))
+
+  -- A fake listening socket whose accept raises the scripted errnos, then succeeds.
+  local function fake_listener(errnos)
+    local Fake = setmetatable({}, {__index = socket.SocketType})
+    Fake.__index = Fake
+    local fake = setmetatable({family = socket.AF_INET, type = socket.SOCK_STREAM, proto = 0,
+      calls = 0}, Fake)
+    function Fake.getsockopt() return 1 end
+    function Fake.setsockopt() end
+    function Fake.close() end
+    function Fake:accept()
+      trio.checkpoint()
+      self.calls = self.calls + 1
+      local en = errnos[self.calls]
+      if en then
+        local e = trio.OSError("[Errno " .. en .. "] scripted")
+        rawset(e, "errno", en)
+        error(e, 0)
+      end
+      local a, b = socket.socketpair()
+      self.peer = b
+      return a, ""
+    end
+    return fake
+  end
+
+  it("skips ECONNABORTED, EPERM and EPROTO in accept", h.async(function()
+    local fake = fake_listener{E.ECONNABORTED, E.EPERM, E.EPROTO}
+    local listener = trio.SocketListener(fake)
+    local stream = listener:accept()
+    assert.are.equal(4, fake.calls)
+    stream:close()
+    fake.peer:close()
+  end))
+
+  for _, name in ipairs{"EMFILE", "EFAULT", "ENOBUFS"} do
+    it("raises " .. name .. " from accept", h.async(function()
+      local listener = trio.SocketListener(fake_listener{E[name]})
+      local err = h.raises("OSError", listener.accept, listener)
+      assert.are.equal(E[name], err.errno)
+    end))
+  end
+end)
+
+describe("trio.aclose_forcefully", function()
+  it("closes without waiting even in a cancelled scope", h.async(function()
+    local a, b <close> = unix_pair()
+    local cs = trio.CancelScope()
+    cs:cancel()
+    cs:run(function() trio.aclose_forcefully(a) end)
+    assert.are.equal(-1, a.socket:fileno())
+    assert.is_false(cs.cancelled_caught)
+  end))
+end)
+
+describe("trio.open_unix_socket", function()
+  local function tmp_path()
+    local p = os.tmpname()
+    os.remove(p)
+    return p
+  end
+
+  it("connects to a listening AF_UNIX socket and returns a SocketStream", h.async(function()
+    local path = tmp_path()
+    local s <close> = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s:bind(path)
+    s:listen()
+    local stream <close> = trio.open_unix_socket(path)
+    local conn <close> = (s:accept())
+    conn:send("via unix")
+    assert.are.equal("via unix", stream:receive_some())
+    os.remove(path)
+  end))
+
+  it("raises OSError ENOENT for a missing path", h.async(function()
+    local err = h.raises("OSError", trio.open_unix_socket, tmp_path())
+    assert.are.equal(E.ENOENT, err.errno)
+  end))
+
+  it("raises TypeError for a path that is not a string", h.async(function()
+    h.raises("TypeError", trio.open_unix_socket, 42)
+  end))
+end)
+
+describe("trio.lowlevel.FdStream", function()
+  it("is a stream over a dup of a socket fd", h.async(function()
+    local a, b = socket.socketpair()
+    local fs = trio.lowlevel.FdStream(a:fileno())
+    a:close()   -- the stream holds its own dup
+    fs:send_all("through the dup")
+    assert.are.equal("through the dup", b:recv(100))
+    b:send("back")
+    assert.are.equal("back", fs:receive_some())
+    fs:aclose()
+    h.raises("ClosedResourceError", fs.receive_some, fs)
+    h.raises("ClosedResourceError", fs.send_all, fs, "x")
+    b:close()
+  end))
+
+  it("reads a pipe", h.async(function()
+    local before = h.fd_set()
+    local p = io.popen("printf 'from a pipe'", "r")
+    local fd
+    for n in pairs(h.fd_set()) do if not before[n] then fd = n end end
+    local ok, fs = pcall(trio.lowlevel.FdStream, fd)
+    if not ok then
+      p:close()
+      h.pending("FdStream over a non-socket fd: " .. tostring(fs))
+    end
+    assert.are.equal("from a pipe", read_all(fs))
+    fs:close()
+    p:close()
+  end))
+
+  it("raises for a bad fd argument", h.async(function()
+    h.raises("TypeError", trio.lowlevel.FdStream, "0")
+    h.raises("ValueError", trio.lowlevel.FdStream, -1)
+  end))
+end)
