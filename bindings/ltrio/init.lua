@@ -48,9 +48,23 @@ local function valueerror(fname, i, param, what, v)
     :format(fname, i, param, what, got(v))), 2)
 end
 
+-- TypeError unless 'self' is an object of class 'mt' (methods called on the wrong value).
+local function checkself(self, mt, fname)
+  if getmetatable(self) ~= mt then
+    error(newerror("TypeError", ("%s: bad self (%s expected, got %s)"):format(fname, mt.__name, got(self))), 3)
+  end
+end
+
 local function runtimeerror(msg) error(newerror("RuntimeError", msg), 2) end
 
-local checkcallable = core.checkcallable
+-- TypeError unless fn is a function or has a __call metamethod; 'i' is the
+-- argument's number as the caller sees it.
+local function checkcallable(fn, fname, param, i)
+  if type(fn) == "function" then return end
+  local mt = getmetatable(fn)
+  if type(mt) == "table" and rawget(mt, "__call") then return end
+  typeerror(fname, i, param, "function", fn)
+end
 
 -- A non-negative duration in seconds (math.huge allowed).
 local function checkduration(fname, v)
@@ -87,7 +101,7 @@ end
 -- ---- running -------------------------------------------------------------------
 
 function trio.run(fn, ...)
-  checkcallable(fn, "trio.run", "fn")
+  checkcallable(fn, "trio.run", "fn", 1)
   return core.run(nil, nil, fn, ...)
 end
 
@@ -99,7 +113,7 @@ function trio.run_with(opts, fn, ...)
       error(newerror("TypeError", ("trio.run_with: bad argument #1 'opts' (unknown option '%s')"):format(tostring(k))), 2)
     end
   end
-  checkcallable(fn, "trio.run_with", "fn")
+  checkcallable(fn, "trio.run_with", "fn", 2)
   local clock, instruments = opts.clock, opts.instruments
   if clock ~= nil and tostring(clock):sub(1, 15) ~= "ltrio.MockClock" and
      getmetatable(clock) ~= getmetatable(core.MockClock()) then
@@ -146,7 +160,7 @@ end
 
 -- cs:run(fn, ...): enters cs, runs fn, exits; no values when cs caught the Cancelled.
 function core.CancelScope_methods.run(cs, fn, ...)
-  checkcallable(fn, "CancelScope:run", "fn")
+  checkcallable(fn, "CancelScope:run", "fn", 1)
   scope_enter(cs)
   return scope_finish(cs, xpcall(fn, msgh, ...))
 end
@@ -154,14 +168,14 @@ local scope_run = core.CancelScope_methods.run
 
 function trio.move_on_at(deadline, fn, ...)
   checkdeadline("trio.move_on_at", deadline)
-  checkcallable(fn, "trio.move_on_at", "fn")
+  checkcallable(fn, "trio.move_on_at", "fn", 2)
   local cs = CancelScope { deadline = deadline }
   return cs, scope_run(cs, fn, ...)
 end
 
 function trio.move_on_after(seconds, fn, ...)
   checkduration("trio.move_on_after", seconds)
-  checkcallable(fn, "trio.move_on_after", "fn")
+  checkcallable(fn, "trio.move_on_after", "fn", 2)
   local cs = CancelScope { deadline = core.current_time() + seconds }
   return cs, scope_run(cs, fn, ...)
 end
@@ -173,14 +187,14 @@ end
 
 function trio.fail_at(deadline, fn, ...)
   checkdeadline("trio.fail_at", deadline)
-  checkcallable(fn, "trio.fail_at", "fn")
+  checkcallable(fn, "trio.fail_at", "fn", 2)
   local cs = CancelScope { deadline = deadline }
   return fail_finish(cs, scope_run(cs, fn, ...))
 end
 
 function trio.fail_after(seconds, fn, ...)
   checkduration("trio.fail_after", seconds)
-  checkcallable(fn, "trio.fail_after", "fn")
+  checkcallable(fn, "trio.fail_after", "fn", 2)
   local cs = CancelScope { deadline = core.current_time() + seconds }
   return fail_finish(cs, scope_run(cs, fn, ...))
 end
@@ -204,7 +218,7 @@ local function nursery_finish(n, ok, ...)
 end
 
 function trio.open_nursery(fn)
-  checkcallable(fn, "trio.open_nursery", "fn")
+  checkcallable(fn, "trio.open_nursery", "fn", 1)
   local n = nursery_open()
   return nursery_finish(n, xpcall(fn, msgh, n))
 end
@@ -212,7 +226,7 @@ end
 -- nursery:start(fn, ...): runs fn in a private nursery until it calls trio.started.
 function core.Nursery_methods.start(self, fn, ...)
   core.checkasync("Nursery:start")
-  checkcallable(fn, "Nursery:start", "fn")
+  checkcallable(fn, "Nursery:start", "fn", 1)
   if core.nursery_closed(self) then runtimeerror("Nursery:start: the nursery is closed to new arrivals") end
   local status = { target = self }
   local args = pack(...)
@@ -283,13 +297,18 @@ Event.__index = Event
 Event.__name = "ltrio.Event"
 
 function trio.Event() return setmetatable({ _set = false, _waiters = {} }, Event) end
-function Event:is_set() return self._set end
+function Event:is_set()
+  checkself(self, Event, "Event:is_set")
+  return self._set
+end
 function Event:set()
+  checkself(self, Event, "Event:set")
   if self._set then return end
   self._set = true
   wake_all(self._waiters)
 end
 function Event:wait()
+  checkself(self, Event, "Event:wait")
   if self._set then return core.checkpoint() end
   enter("Event:wait")
   wait_in(self._waiters, { task = current_task() })
@@ -302,8 +321,10 @@ Lock.__index = Lock
 Lock.__name = "ltrio.Lock"
 
 function trio.Lock() return setmetatable({ _owner = false, _waiters = {} }, Lock) end
-function Lock:locked() return self._owner ~= false end
+function Lock:locked()
+  checkself(self, Lock, "Lock:locked") return self._owner ~= false end
 function Lock:acquire_nowait()
+  checkself(self, Lock, "Lock:acquire_nowait")
   local me = current_task()
   if self._owner == me then runtimeerror("Lock:acquire_nowait: attempt to re-acquire an already held Lock") end
   if self._owner then error(newerror("WouldBlock", "Lock:acquire_nowait: the lock is held"), 2) end
@@ -311,6 +332,7 @@ function Lock:acquire_nowait()
   return self
 end
 function Lock:acquire()
+  checkself(self, Lock, "Lock:acquire")
   enter("Lock:acquire")
   local me = current_task()
   if self._owner == me then runtimeerror("Lock:acquire: attempt to re-acquire an already held Lock") end
@@ -323,6 +345,7 @@ function Lock:acquire()
   return self
 end
 function Lock:release()
+  checkself(self, Lock, "Lock:release")
   if self._owner ~= current_task() then runtimeerror("Lock:release: can't release a Lock you don't own") end
   local w = wake_first(self._waiters)
   self._owner = w and w.task or false
@@ -355,11 +378,13 @@ function trio.Semaphore(n, max_value)
   return setmetatable(s, Semaphore)
 end
 function semaphore_methods:acquire_nowait()
+  checkself(self, Semaphore, "Semaphore:acquire_nowait")
   if self._value == 0 then error(newerror("WouldBlock", "Semaphore:acquire_nowait: the value is 0"), 2) end
   rawset(self, "_value", self._value - 1)
   return self
 end
 function semaphore_methods:acquire()
+  checkself(self, Semaphore, "Semaphore:acquire")
   enter("Semaphore:acquire")
   if self._value > 0 then
     rawset(self, "_value", self._value - 1)
@@ -370,6 +395,7 @@ function semaphore_methods:acquire()
   return self
 end
 function semaphore_methods:release()
+  checkself(self, Semaphore, "Semaphore:release")
   if self._max and self._value >= self._max then
     error(newerror("ValueError", "Semaphore:release: semaphore released too many times"), 2)
   end
@@ -387,8 +413,11 @@ local function closed_error(fname) return newerror("ClosedResourceError", fname 
 
 function trio.open_memory_channel(max_buffer)
   if type(max_buffer) ~= "number" then typeerror("trio.open_memory_channel", 1, "max_buffer", "number", max_buffer) end
-  if max_buffer ~= huge and (max_buffer ~= math.floor(max_buffer) or max_buffer < 0) then
-    valueerror("trio.open_memory_channel", 1, "max_buffer", "a whole number >= 0 or math.huge expected", max_buffer)
+  if max_buffer ~= huge and max_buffer ~= math.floor(max_buffer) then
+    typeerror("trio.open_memory_channel", 1, "max_buffer", "whole number or math.huge", max_buffer)
+  end
+  if max_buffer < 0 then
+    valueerror("trio.open_memory_channel", 1, "max_buffer", "non-negative number expected", max_buffer)
   end
   local state = {
     max = max_buffer, buf = {}, head = 1, tail = 0,
@@ -401,7 +430,7 @@ end
 local function buffered(st) return st.tail - st.head + 1 end
 
 local function try_send(self, v, fname)
-  if v == nil then error(newerror("ValueError", fname .. ": bad argument #1 'value' (cannot send nil)"), 3) end
+  if v == nil then error(newerror("ValueError", fname .. ": bad argument #1 'value' (non-nil value expected, got nil)"), 3) end
   if self._closed then error(closed_error(fname), 3) end
   local st = self._s
   if st.open_recv == 0 then error(newerror("BrokenResourceError", fname .. ": every receiver is closed"), 3) end
@@ -415,12 +444,14 @@ local function try_send(self, v, fname)
 end
 
 function SendChannel:send_nowait(v)
+  checkself(self, SendChannel, "MemorySendChannel:send_nowait")
   if not try_send(self, v, "MemorySendChannel:send_nowait") then
     error(newerror("WouldBlock", "MemorySendChannel:send_nowait: the channel is full"), 2)
   end
 end
 
 function SendChannel:send(v)
+  checkself(self, SendChannel, "MemorySendChannel:send")
   enter("MemorySendChannel:send")
   if try_send(self, v, "MemorySendChannel:send") then return cancel_shielded_checkpoint() end
   wait_in(self._s.senders, { task = current_task(), value = v, handle = self })
@@ -455,12 +486,14 @@ local function try_receive(self, fname)
 end
 
 function ReceiveChannel:receive_nowait()
+  checkself(self, ReceiveChannel, "MemoryReceiveChannel:receive_nowait")
   local ok, v = try_receive(self, "MemoryReceiveChannel:receive_nowait")
   if not ok then error(newerror("WouldBlock", "MemoryReceiveChannel:receive_nowait: the channel is empty"), 2) end
   return v
 end
 
 function ReceiveChannel:receive()
+  checkself(self, ReceiveChannel, "MemoryReceiveChannel:receive")
   enter("MemoryReceiveChannel:receive")
   local ok, v = try_receive(self, "MemoryReceiveChannel:receive")
   if ok then
@@ -471,6 +504,7 @@ function ReceiveChannel:receive()
 end
 
 function ReceiveChannel:iter()
+  checkself(self, ReceiveChannel, "MemoryReceiveChannel:iter")
   return function()
     local ok, v = pcall(self.receive, self)
     if ok then return v end
@@ -492,18 +526,21 @@ local function wake_handle_waiters(q, handle, fname)
 end
 
 function SendChannel:clone()
+  checkself(self, SendChannel, "MemorySendChannel:clone")
   if self._closed then error(closed_error("MemorySendChannel:clone"), 2) end
   self._s.open_send = self._s.open_send + 1
   return setmetatable({ _s = self._s, _closed = false }, SendChannel)
 end
 
 function ReceiveChannel:clone()
+  checkself(self, ReceiveChannel, "MemoryReceiveChannel:clone")
   if self._closed then error(closed_error("MemoryReceiveChannel:clone"), 2) end
   self._s.open_recv = self._s.open_recv + 1
   return setmetatable({ _s = self._s, _closed = false }, ReceiveChannel)
 end
 
 function SendChannel:close()
+  checkself(self, SendChannel, "MemorySendChannel:close")
   if self._closed then return end
   self._closed = true
   local st = self._s
@@ -515,6 +552,7 @@ function SendChannel:close()
 end
 
 function ReceiveChannel:close()
+  checkself(self, ReceiveChannel, "MemoryReceiveChannel:close")
   if self._closed then return end
   self._closed = true
   local st = self._s
