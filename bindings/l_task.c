@@ -24,11 +24,7 @@ l_task_t *l_current(void) { return running ? &running->base : NULL; }
 long l_tasks_allocated(void) { return tasks_allocated; }
 int l_threads_pooled(void) { return pool_n; }
 
-void l_pushtask(lua_State *L, task_t *t) {
-  lua_getfield(L, LUA_REGISTRYINDEX, LIVE);
-  lua_rawgetp(L, -1, t);
-  lua_remove(L, -2);
-}
+void l_pushtask(lua_State *L, task_t *t) { lua_rawgeti(L, LUA_REGISTRYINDEX, t->ref); }
 
 /* Pushes the task's name: "main" or "source:line" of its function. */
 static void push_task_name(lua_State *L, task_t *t, int ud) {
@@ -100,8 +96,45 @@ static int task_main(lua_State *L) {
 /* ---- spawning ---- */
 
 task_t *l_spawn(lua_State *L, l_nursery_t *n, int nursery_idx, int fn, int nargs) {
-  lua_State *co;
   lt_run_t *r = lt_run_current();
+  task_t *t = lua_newuserdatauv(L, sizeof *t, TASK_UV);
+  memset(t, 0, sizeof *t);
+  luaL_setmetatable(L, TASK_MT);
+  lua_pushvalue(L, fn);
+  lua_setiuservalue(L, -2, 2);
+  if (nursery_idx) {
+    lua_pushvalue(L, nursery_idx);
+    lua_setiuservalue(L, -2, 3);
+  }
+  if (nargs > 0) {  /* the arguments wait in user value 1 until the first step */
+    lua_createtable(L, nargs, 0);
+    for (int i = 1; i <= nargs; i++) {
+      lua_pushvalue(L, fn + i);
+      lua_rawseti(L, -2, i);
+    }
+    lua_setiuservalue(L, -2, 1);
+  }
+  lua_pushvalue(L, -1);
+  t->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  t->nursery = n;
+  t->nargs = nargs;
+  lt_scope_init(&t->sleep_scope, INFINITY, 0);
+  lt_task_start(&t->base.task, n ? n->scope : &r->root, t);
+  if (n) n->nchildren++;
+  tasks_allocated++;
+  lua_replace(L, fn);  /* the task userdata takes fn's slot */
+  lua_settop(L, fn);
+  if (l_instruments_active) l_instrument_call(L, "task_spawned", t);
+  return t;
+}
+
+/* Gives a task its coroutine (from the pool when possible) loaded with the
+** protected body, the function and its arguments; returns the resume count. */
+static int attach_thread(lua_State *L, task_t *t) {
+  lua_State *co;
+  int nargs = t->nargs;
+  l_pushtask(L, t);
+  if (nargs > 0) lua_getiuservalue(L, -1, 1);
   if (pool_n > 0) {
     lua_getfield(L, LUA_REGISTRYINDEX, POOL);
     lua_rawgeti(L, -1, pool_n);
@@ -112,36 +145,17 @@ task_t *l_spawn(lua_State *L, l_nursery_t *n, int nursery_idx, int fn, int nargs
   } else {
     co = lua_newthread(L);
   }
-  task_t *t = lua_newuserdatauv(L, sizeof *t, TASK_UV);
-  memset(t, 0, sizeof *t);
-  luaL_setmetatable(L, TASK_MT);
-  lua_pushvalue(L, -2);
-  lua_setiuservalue(L, -2, 1);
-  lua_pushvalue(L, fn);
-  lua_setiuservalue(L, -2, 2);
-  if (nursery_idx) {
-    lua_pushvalue(L, nursery_idx);
-    lua_setiuservalue(L, -2, 3);
-  }
-  lua_getfield(L, LUA_REGISTRYINDEX, LIVE);
-  lua_pushvalue(L, -2);
-  lua_rawsetp(L, -2, t);
-  lua_pop(L, 1);
+  lua_setiuservalue(L, -2 - (nargs > 0), 1);
   if (!lua_checkstack(co, nargs + 3)) l_raise(L, -12 /* ENOMEM */, "start_soon");
   lua_pushcfunction(co, task_main);
-  for (int i = 0; i <= nargs; i++) lua_pushvalue(L, fn + i);
-  lua_xmove(L, co, nargs + 1);
+  lua_getiuservalue(L, -1 - (nargs > 0), 2);
+  lua_xmove(L, co, 1);
+  for (int i = 1; i <= nargs; i++) lua_rawgeti(L, -1, i);
+  lua_xmove(L, co, nargs);
+  lua_pop(L, 1 + (nargs > 0));
   t->base.L = co;
-  t->nursery = n;
-  t->nargs = nargs + 1;
-  lt_scope_init(&t->sleep_scope, INFINITY, 0);
-  lt_task_start(&t->base.task, n ? n->scope : &r->root, t);
-  if (n) n->nchildren++;
-  tasks_allocated++;
-  lua_replace(L, fn);  /* the task userdata takes fn's slot */
-  lua_settop(L, fn);
-  if (l_instruments_active) l_instrument_call(L, "task_spawned", t);
-  return t;
+  t->nargs = 0;
+  return nargs + 1;
 }
 
 /* ---- the scheduler's step ---- */
@@ -193,22 +207,19 @@ static void finish_task(lua_State *L, task_t *t, int status, int nres) {
   lua_setiuservalue(L, -2, 1);
   lua_pop(L, 1);
   t->base.L = NULL;
-  lua_getfield(L, LUA_REGISTRYINDEX, LIVE);
-  lua_pushnil(L);
-  lua_rawsetp(L, -2, t);
-  lua_pop(L, 1);
+  luaL_unref(L, LUA_REGISTRYINDEX, t->ref);
+  t->ref = LUA_NOREF;
 }
 
 void l_task_step(lt_task_t *et, void *ud) {
   lua_State *L = ud;
   task_t *t = et->udata;
-  lua_State *co = t->base.L;
-  int nres;
+  int nres, nargs = 0;
   if (l_instruments_active) l_instrument_call(L, "before_task_step", t);
+  if (t->base.L == NULL) nargs = attach_thread(L, t);
+  lua_State *co = t->base.L;
   running = t;
   t->proper_yield = 0;
-  int nargs = t->nargs;
-  t->nargs = 0;
   int status = lua_resume(co, L, nargs, &nres);
   running = NULL;
   if (status == LUA_YIELD) {
@@ -497,8 +508,6 @@ void l_task_open(lua_State *L) {
   luaL_newmetatable(L, TASK_MT);
   luaL_setfuncs(L, task_meta, 0);
   lua_pop(L, 1);
-  lua_newtable(L);
-  lua_setfield(L, LUA_REGISTRYINDEX, LIVE);
   lua_newtable(L);
   lua_setfield(L, LUA_REGISTRYINDEX, POOL);
   l_task_reset_errinfo(L);

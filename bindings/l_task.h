@@ -10,8 +10,7 @@
 #define TASK_MT "ltrio.Task"
 #define NURSERY_MT "ltrio.Nursery"
 #define SCOPE_MT "ltrio.CancelScope"
-#define LIVE "ltrio.live"      /* registry: lightuserdata(task) -> task userdata */
-#define TASK_UV 4              /* user values: thread, function, nursery, start status */
+#define TASK_UV 4  /* user values: thread (before it starts: its arguments), function, nursery, start status */
 
 typedef struct l_nursery_s l_nursery_t;
 
@@ -21,6 +20,7 @@ typedef struct {
   const void *park_token; /* identity of the current core.park wait */
   lt_scope_t sleep_scope; /* the move_on_at scope of sleep_until */
   int nargs;              /* arguments for the first resume */
+  int ref;                /* registry reference anchoring the live task */
   int proper_yield;       /* the last yield came from an ltrio async call */
   int is_main;
 } task_t;
@@ -45,7 +45,8 @@ void l_pushtask(lua_State *L, task_t *t);
 task_t *l_running(void);
 /* Creates a task running fn (at index 'fn') with the 'nargs' values above it,
 ** attached to 'n' (NULL: main task under the run's root scope). Pops fn and args;
-** pushes the task userdata. */
+** pushes the task userdata. The task gets its coroutine at its first step, so a
+** burst of start_soon reuses the threads of tasks that already finished. */
 task_t *l_spawn(lua_State *L, l_nursery_t *n, int nursery_idx, int fn, int nargs);
 /* Records a finished child in its nursery (error at 'err_idx' or 0). */
 void l_nursery_child_done(lua_State *L, task_t *t, int err_idx);
