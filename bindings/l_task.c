@@ -150,7 +150,8 @@ static int attach_thread(lua_State *L, task_t *t) {
   lua_pushcfunction(co, task_main);
   lua_getiuservalue(L, -1 - (nargs > 0), 2);
   lua_xmove(L, co, 1);
-  for (int i = 1; i <= nargs; i++) lua_rawgeti(L, -1, i);
+  int args = lua_gettop(L);
+  for (int i = 1; i <= nargs; i++) lua_rawgeti(L, args, i);
   lua_xmove(L, co, nargs);
   lua_pop(L, 1 + (nargs > 0));
   t->base.L = co;
