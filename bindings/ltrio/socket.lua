@@ -1,0 +1,218 @@
+-- ltrio/socket.lua - the Lua part of trio.socket: the per-run socket factory and
+-- hostname resolver hooks, getaddrinfo's order of steps (checkpoint, IDNA, numeric
+-- attempt, resolver or thread pool), address resolution for socket methods,
+-- from_stdlib_socket, is_socket, and the names left out on purpose.
+return function(trio, core)
+  local C = core.constants
+  local socket = {}
+  local lowlevel = trio.lowlevel
+  local errors = core.errors
+  local SocketType = core.SocketType
+  local checkpoint_if_cancelled = core.checkpoint_if_cancelled
+  local cancel_shielded_checkpoint = core.cancel_shielded_checkpoint
+  local current_root_task = core.current_root_task
+  local mtype = math.type
+
+  local function raise(cls, fmt, ...)
+    error(core.newerror(cls, string.format(fmt, ...)), 2)
+  end
+
+  for k, v in pairs(C) do socket[k] = v end
+  socket.gaierror = errors.gaierror
+  socket.herror = errors.OSError
+  socket.SocketType = SocketType
+
+  -- ---- per-run hooks -------------------------------------------------------------------
+
+  local hooks = setmetatable({}, { __mode = "k" })   -- root task -> {factory=, resolver=}
+
+  local function run_hooks(fname)
+    local root = current_root_task and current_root_task()
+    if root == nil then raise("RuntimeError", "%s: must be called inside trio.run", fname) end
+    local h = hooks[root]
+    if not h then h = {}; hooks[root] = h end
+    return h
+  end
+
+  local function current_hooks()
+    local ok, root = pcall(current_root_task)
+    if ok and root ~= nil then return hooks[root] end
+    return nil
+  end
+
+  function socket.set_custom_socket_factory(f)
+    local h = run_hooks("trio.socket.set_custom_socket_factory")
+    local prev = h.factory
+    h.factory = f
+    return prev
+  end
+
+  function socket.set_custom_hostname_resolver(r)
+    local h = run_hooks("trio.socket.set_custom_hostname_resolver")
+    local prev = h.resolver
+    h.resolver = r
+    return prev
+  end
+
+  -- ---- constructors --------------------------------------------------------------------
+
+  function socket.socket(family, type_, proto, fileno)
+    if fileno == nil then
+      local h = current_hooks()
+      if h and h.factory then
+        return h.factory:socket(family or C.AF_INET, type_ or C.SOCK_STREAM, proto or 0)
+      end
+    end
+    return core.socket(family, type_, proto, fileno)
+  end
+
+  socket.socketpair = core.socketpair
+  socket.fromfd = core.fromfd
+
+  function socket.from_stdlib_socket(obj)
+    if mtype(obj) == "integer" or (mtype(obj) == "float" and obj == math.floor(obj)) then
+      return core.socket(nil, nil, nil, obj)
+    end
+    local ok, getfd = pcall(function() return obj.getfd end)
+    if ok and type(getfd) == "function" and type(obj) == "userdata" then
+      local fd = obj:getfd()
+      if mtype(fd) ~= "integer" or fd < 0 then
+        raise("ValueError", "trio.socket.from_stdlib_socket: the object has no open fd")
+      end
+      local s = core.socket(nil, nil, nil, fd)
+      if type(obj.setfd) == "function" then obj:setfd(-1) end
+      return s
+    end
+    raise("TypeError", "trio.socket.from_stdlib_socket: bad argument #1 'sock' (LuaSocket object or integer fd expected, got %s)",
+          type(obj))
+  end
+
+  function socket.is_socket(x)
+    local mt = getmetatable(x)
+    if mt == nil then return false end
+    if type(x) == "userdata" then return rawequal(mt, debug.getregistry()["ltrio.socket"]) end
+    local seen = 0
+    while type(mt) == "table" and seen < 32 do
+      local idx = rawget(mt, "__index")
+      if rawequal(idx, SocketType) then return true end
+      if type(idx) ~= "table" then return false end
+      mt = getmetatable(idx)
+      if rawequal(idx, SocketType) then return true end
+      seen = seen + 1
+    end
+    return false
+  end
+
+  -- SocketType is a class, not a constructor; absent methods say what to use instead.
+  local absent_methods = {
+    setblocking = "ltrio sockets are always non-blocking; use cancel scopes for timeouts",
+    getblocking = "ltrio sockets are always non-blocking",
+    settimeout = "use cancel scopes (trio.move_on_after, trio.fail_after) instead",
+    gettimeout = "use cancel scopes (trio.move_on_after, trio.fail_after) instead",
+    makefile = "use trio.SocketStream instead",
+    sendall = "use trio.SocketStream(sock):send_all instead",
+  }
+  setmetatable(SocketType, {
+    __call = function()
+      raise("TypeError", "trio.socket.SocketType: use trio.socket.socket() to make sockets")
+    end,
+    __index = function(_, k)
+      local why = absent_methods[k]
+      if why then raise("AttributeError", "socket has no method '%s': %s", k, why) end
+      return nil
+    end,
+  })
+
+  -- ---- name lookup ---------------------------------------------------------------------
+
+  -- Completes entries a custom resolver gave by position only or by name only.
+  local names = { "family", "type", "proto", "canonname", "sockaddr" }
+  local function complete(res)
+    if type(res) ~= "table" then return res end
+    for _, e in ipairs(res) do
+      if type(e) == "table" then
+        for i, n in ipairs(names) do
+          if e[i] == nil then e[i] = e[n] elseif e[n] == nil then e[n] = e[i] end
+        end
+      end
+    end
+    return res
+  end
+
+  function socket.getaddrinfo(host, port, family, type_, proto, flags)
+    checkpoint_if_cancelled()
+    local ok, res = pcall(function()
+      host = core.idna(host)
+      return core.getaddrinfo_numeric(host, port, family, type_, proto, flags)
+    end)
+    if not ok or res ~= nil then
+      cancel_shielded_checkpoint()
+      if not ok then error(res, 0) end
+      return res
+    end
+    local h = current_hooks()
+    if h and h.resolver then
+      return complete(h.resolver:getaddrinfo(host, port, family or 0, type_ or 0, proto or 0, flags or 0))
+    end
+    return core.getaddrinfo_thread(host, port, family, type_, proto, flags)
+  end
+
+  function socket.getnameinfo(sockaddr, flags)
+    local h = current_hooks()
+    if h and h.resolver then
+      checkpoint_if_cancelled()
+      return h.resolver:getnameinfo(sockaddr, flags)
+    end
+    return core.getnameinfo(sockaddr, flags)
+  end
+
+  socket.getprotobyname = core.getprotobyname
+
+  -- Resolves a non-numeric address for sock:connect/bind/sendto/sendmsg (called by C).
+  core.set_address_resolver(function(sock, addr, is_local)
+    local family = sock.family
+    if family ~= C.AF_INET and family ~= C.AF_INET6 then return addr end
+    local host, port = addr[1], addr[2]
+    if host == "" then host = nil elseif host == "<broadcast>" then host = "255.255.255.255" end
+    local flags = 0
+    if is_local then flags = flags | C.AI_PASSIVE end
+    if family == C.AF_INET6 and sock:getsockopt(C.IPPROTO_IPV6, C.IPV6_V6ONLY) == 0 then
+      flags = flags | C.AI_V4MAPPED
+    end
+    local res = socket.getaddrinfo(host, port, family, sock.type, sock.proto, flags)
+    local sa = res[1][5]
+    if family == C.AF_INET6 then
+      return { sa[1], sa[2], addr[3] or sa[3] or 0, addr[4] or sa[4] or 0 }
+    end
+    return { sa[1], sa[2] }
+  end)
+
+  -- ---- names left out on purpose -------------------------------------------------------
+
+  local absent = {
+    gethostbyname = "use trio.socket.getaddrinfo instead",
+    gethostbyname_ex = "use trio.socket.getaddrinfo instead",
+    gethostbyaddr = "use trio.socket.getnameinfo instead",
+    getservbyport = "use trio.socket.getnameinfo with NI_NUMERICHOST instead",
+    getservbyname = "use trio.socket.getaddrinfo(nil, service) instead",
+    getfqdn = "use trio.socket.getaddrinfo with AI_CANONNAME instead",
+    getdefaulttimeout = "use cancel scopes (trio.move_on_after, trio.fail_after) instead",
+    setdefaulttimeout = "use cancel scopes (trio.move_on_after, trio.fail_after) instead",
+    create_connection = "use trio.open_tcp_stream instead",
+    fromshare = "fromshare is Windows-only",
+  }
+  setmetatable(socket, {
+    __index = function(_, k)
+      local why = absent[k]
+      if why then raise("AttributeError", "trio.socket has no '%s': %s", k, why) end
+      return nil
+    end,
+  })
+
+  trio.socket = socket
+  trio.Buffer = core.Buffer
+  trio.errno = core.errno
+  lowlevel.wait_readable = core.wait_readable
+  lowlevel.wait_writable = core.wait_writable
+  lowlevel.notify_closing = core.notify_closing
+end
