@@ -1,0 +1,245 @@
+-- The host binary build/ltrio, run as a subprocess: options like lua's, exit
+-- status, the report of an uncaught error, nested trio.run, Ctrl-C (API.md §1).
+local h = require "spec.helper"
+
+local BIN = h.ltrio_bin
+local have_bin = io.open(BIN, "r") ~= nil
+
+local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+local function slurp(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function spit(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
+local tmpfiles = {}
+local function tmp(text)
+  local name = os.tmpname()
+  tmpfiles[#tmpfiles + 1] = name
+  if text then spit(name, text) end
+  return name
+end
+
+-- Runs `ltrio <args>` through sh (args already quoted); returns the exit status,
+-- stdout and stderr. 'stdin' is a file name (default /dev/null); 'env' a prefix.
+local function host(args, stdin, env)
+  local out, err = tmp(), tmp()
+  local cmd = (env or "") .. "timeout 60 " .. q(BIN) .. " " .. args ..
+    " <" .. q(stdin or "/dev/null") .. " >" .. q(out) .. " 2>" .. q(err) .. "; echo $?"
+  local p = io.popen(cmd)
+  local status = tonumber(p:read("a"))
+  p:close()
+  return status, slurp(out), slurp(err)
+end
+
+local function script(text) return tmp(text) end
+
+local function need_bin()
+  h.skip_unless(have_bin, "build/ltrio is missing (run make)")
+end
+
+describe("ltrio (host binary)", function()
+  teardown(function()
+    for _, f in ipairs(tmpfiles) do os.remove(f) end
+  end)
+
+  it("-v and --version print the versions and exit 0", function()
+    need_bin()
+    for _, opt in ipairs { "-v", "--version" } do
+      local status, out, err = host(opt)
+      assert.are.equal(0, status)
+      local text = out .. err
+      assert.truthy(text:find("^ltrio %d+%.%d+%.%d+ %(Lua 5%.4%.%d+, libuv %d+%.%d+%.%d+%)\n?$"), text)
+    end
+  end)
+
+  it("-h and --help print a usage that lists the options and exit 0", function()
+    need_bin()
+    for _, opt in ipairs { "-h", "--help" } do
+      local status, out, err = host(opt)
+      assert.are.equal(0, status)
+      local text = out .. err
+      assert.truthy(text:lower():find("usage"), text)
+      assert.truthy(text:find("-e", 1, true), text)
+    end
+  end)
+
+  it("-e runs code as the main task: async functions are called directly", function()
+    need_bin()
+    local status, out, err = host("-e " .. q([[
+      local trio = require "ltrio"
+      trio.sleep(0)
+      trio.open_nursery(function(n) n:start_soon(trio.sleep, 0) end)
+      print(trio.lowlevel.current_task().name)]]))
+    assert.are.equal(0, status, err)
+    assert.are.equal("main\n", out)
+    status, out = host("-e " .. q("print(1 + 1)") .. " -e " .. q("print('second')"))
+    assert.are.equal(0, status)
+    assert.are.equal("2\nsecond\n", out)
+  end)
+
+  it("runs a script with its arguments in ... and arg, as lua does", function()
+    need_bin()
+    local s = script([[
+      print(select("#", ...), ...)
+      print(arg[0] ~= nil, arg[1], arg[2], arg[-1] ~= nil)
+    ]])
+    local status, out, err = host(q(s) .. " one two")
+    assert.are.equal(0, status, err)
+    assert.are.equal("2\tone\ttwo\ntrue\tone\ttwo\ttrue\n", out)
+  end)
+
+  it("- runs stdin", function()
+    need_bin()
+    local s = script("print('from stdin', require('ltrio').lowlevel.current_task().name)\n")
+    local status, out, err = host("-", s)
+    assert.are.equal(0, status, err)
+    assert.are.equal("from stdin\tmain\n", out)
+  end)
+
+  it("-l requires a module into a global", function()
+    need_bin()
+    local status, out, err = host("-l ltrio -e " .. q("print(type(ltrio), ltrio == require 'ltrio')"))
+    assert.are.equal(0, status, err)
+    assert.are.equal("table\ttrue\n", out)
+  end)
+
+  it("has ltrio built in: require never loads another copy", function()
+    need_bin()
+    local dir = tmp()
+    os.remove(dir)
+    assert(os.execute("mkdir " .. q(dir)))
+    spit(dir .. "/ltrio.lua", "error('the wrong ltrio was loaded')\n")
+    local status, out, err = host("-e " .. q("print(type(require('ltrio').run))"), nil,
+      "LUA_PATH=" .. q(dir .. "/?.lua") .. " LUA_PATH_5_4=" .. q(dir .. "/?.lua") .. " ")
+    os.remove(dir .. "/ltrio.lua")
+    os.remove(dir)
+    assert.are.equal(0, status, err)
+    assert.are.equal("function\n", out)
+  end)
+
+  it("adds no globals", function()
+    need_bin()
+    local code = q("local t = {} for k in pairs(_G) do t[#t + 1] = k end table.sort(t) print(table.concat(t, ' '))")
+    local status, out = host("-e " .. code)
+    assert.are.equal(0, status)
+    local p = io.popen("lua5.4 -e " .. code)
+    local expected = p:read("a")
+    p:close()
+    assert.are.equal(expected, out)
+  end)
+
+  it("exits 0 when the script ends normally", function()
+    need_bin()
+    local status = host(q(script("local trio = require 'ltrio'\ntrio.sleep(0.001)\n")))
+    assert.are.equal(0, status)
+  end)
+
+  it("exits 1 on an uncaught error, printing it, the task name and a traceback on stderr", function()
+    need_bin()
+    local status, out, err = host("-e " .. q("error('boom')"))
+    assert.are.equal(1, status)
+    assert.are.equal("", out)
+    assert.truthy(err:find("boom", 1, true), err)
+    assert.truthy(err:find("main", 1, true), err)
+    assert.truthy(err:find("traceback", 1, true), err)
+  end)
+
+  it("reports a failing child task by its source:line name with tostring(err)", function()
+    need_bin()
+    local s = script(table.concat({
+      "local trio = require 'ltrio'",
+      "trio.open_nursery(function(nursery)",
+      "  nursery:start_soon(function()",   -- line 3: the child's name
+      "    trio.sleep(0)",
+      "    trio.sleep(-1)",
+      "  end)",
+      "end)",
+    }, "\n") .. "\n")
+    local status, out, err = host(q(s))
+    assert.are.equal(1, status)
+    assert.are.equal("", out)
+    assert.truthy(err:find("ValueError: trio.sleep: bad argument #1 'seconds'", 1, true), err)
+    local base = s:match("[^/]+$")
+    assert.truthy(err:find(base .. ":3", 1, true), "no task name in: " .. err)
+    assert.truthy(err:find("traceback", 1, true), err)
+    assert.truthy(err:find(base .. ":5", 1, true), "no raising line in: " .. err)
+  end)
+
+  it("a nested trio.run raises RuntimeError saying the script already is the main task", function()
+    need_bin()
+    local status, out, err = host("-e " .. q("local trio = require 'ltrio'; trio.run(function() print('ran') end)"))
+    assert.are.equal(1, status)
+    assert.are.equal("", out)
+    assert.truthy(err:find("RuntimeError", 1, true), err)
+    assert.truthy(err:find("main task", 1, true), err)
+    assert.truthy(err:find("main()", 1, true), err)
+  end)
+end)
+
+describe("ltrio (host binary) Ctrl-C", function()
+  teardown(function()
+    for _, f in ipairs(tmpfiles) do os.remove(f) end
+  end)
+
+  -- The script prints "ready <pid>" once every task sleeps; the spec sends SIGINT
+  -- and reads the shell's report of the exit status. No sleep is used to sync.
+  local function interrupt(shielded)
+    need_bin()
+    h.skip_unless(os.execute("env --default-signal=INT true >/dev/null 2>&1"),
+      "env --default-signal is unavailable")
+    local s = script(([[
+      local trio = require "ltrio"
+      local f = io.open("/proc/self/stat"); local pid = f:read("n"); f:close()
+      trio.open_nursery(function(nursery)
+        nursery:start_soon(function()
+          local c <close> = setmetatable({}, { __close = function(_, e)
+            io.stderr:write("child closed by ", tostring(e and e.type), "\n")
+          end })
+          trio.sleep(30)
+        end)
+        local c <close> = setmetatable({}, { __close = function(_, e)
+          io.stderr:write("main closed by ", tostring(e and e.type), "\n")
+        end })
+        trio.testing.wait_all_tasks_blocked()
+        io.stdout:write("ready ", pid, "\n")
+        io.stdout:flush()
+        if %s then
+          trio.CancelScope { shield = true }:run(trio.sleep, 30)
+        else
+          trio.sleep(30)
+        end
+        io.stdout:write("not interrupted\n")
+      end)
+    ]]):format(shielded and "true" or "false"))
+    local err = tmp()
+    local p = io.popen("env --default-signal=INT timeout 60 " .. q(BIN) .. " " .. q(s) ..
+      " </dev/null 2>" .. q(err) .. "; echo status=$?")
+    local first = p:read("l")
+    local pid = first and first:match("^ready (%d+)$")
+    assert.truthy(pid, "unexpected first line: " .. tostring(first))
+    assert(os.execute("kill -INT " .. pid))
+    local rest = p:read("a")
+    p:close()
+    local stderr = slurp(err)
+    assert.are.equal("status=130\n", rest, stderr)
+    assert.truthy(stderr:find("main closed by KeyboardInterrupt", 1, true), stderr)
+    assert.truthy(stderr:find("child closed by Cancelled", 1, true), stderr)
+  end
+
+  it("raises KeyboardInterrupt in the main task, runs <close> everywhere and exits 130", function()
+    interrupt(false)
+  end)
+
+  it("aborts a shielded wait too", function()
+    interrupt(true)
+  end)
+end)
