@@ -56,6 +56,7 @@ static lt_sock_t *newsock(lua_State *L) {
 /* Replaces the optional integer at 'i' by its value (default 'def'). */
 static lua_Integer normint(lua_State *L, int i, const char *fname, const char *param, lua_Integer def) {
   lua_Integer v = lua_isnoneornil(L, i) ? def : l_checkint(L, i, fname, param);
+  if (lua_gettop(L) < i) lua_settop(L, i);
   lua_pushinteger(L, v);
   lua_replace(L, i);
   return v;
@@ -196,6 +197,7 @@ static void checkinto(lua_State *L, const char *fname) {
   lua_Integer n = lua_isnoneornil(L, 3) ? 0 : l_checksize(L, 3, fname, "nbytes");
   if (n == 0) n = (lua_Integer)len;
   if ((size_t)n > len) l_argvalue(L, 3, fname, "nbytes", "larger than the buffer");
+  if (lua_gettop(L) < 3) lua_settop(L, 3);
   lua_pushinteger(L, n);
   lua_replace(L, 3);
 }
@@ -301,7 +303,7 @@ static void *ctlbuf(lua_State *L, size_t n) {
 static int finish_recvmsg(lua_State *L, struct msghdr *msg, l_sockaddr_t *sa) {
   sa->len = msg->msg_namelen;
   pushancdata(L, msg);
-  lua_pushinteger(L, msg->msg_flags);
+  lua_pushinteger(L, msg->msg_flags & ~MSG_CMSG_CLOEXEC);  /* ours, not the caller's */
   pushaddr(L, sa);
   return 3;
 }
@@ -332,6 +334,7 @@ static int l_socket_recvmsg(lua_State *L) {
   opensock(L, "socket:recvmsg");
   l_checksize(L, 2, "socket:recvmsg", "bufsize");
   if (lua_isnoneornil(L, 3)) {
+    if (lua_gettop(L) < 3) lua_settop(L, 3);
     lua_pushinteger(L, 0);
     lua_replace(L, 3);
   } else {
@@ -387,6 +390,7 @@ static int l_socket_recvmsg_into(lua_State *L) {
   struct iovec iov[MAX_IOV];
   getiov(L, 2, iov, 1, "socket:recvmsg_into");
   if (lua_isnoneornil(L, 3)) {
+    if (lua_gettop(L) < 3) lua_settop(L, 3);
     lua_pushinteger(L, 0);
     lua_replace(L, 3);
   } else {

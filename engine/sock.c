@@ -31,10 +31,7 @@ void lt_sock_own(lt_sock_t *s, int fd, int family, int type, int proto) {
 int lt_sock_open(lt_sock_t *s, int family, int type, int proto) {
   int fd = socket(family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, proto);
   if (fd < 0) return -errno;
-  int p = proto;
-  socklen_t len = sizeof p;
-  if (p == 0 && getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &p, &len) != 0) p = proto;
-  lt_sock_own(s, fd, family, type & ~(SOCK_CLOEXEC | SOCK_NONBLOCK), p);
+  lt_sock_own(s, fd, family, type & ~(SOCK_CLOEXEC | SOCK_NONBLOCK), proto);
   return 0;
 }
 
@@ -57,11 +54,9 @@ int lt_sock_adopt(lt_sock_t *s, int fd) {
 int lt_sock_pair(lt_sock_t *a, lt_sock_t *b, int family, int type, int proto) {
   int fds[2];
   if (socketpair(family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, proto, fds) != 0) return -errno;
-  int p = proto;
-  if (p == 0) getint(fds[0], SO_PROTOCOL, &p);
   type &= ~(SOCK_CLOEXEC | SOCK_NONBLOCK);
-  lt_sock_own(a, fds[0], family, type, p);
-  lt_sock_own(b, fds[1], family, type, p);
+  lt_sock_own(a, fds[0], family, type, proto);
+  lt_sock_own(b, fds[1], family, type, proto);
   return 0;
 }
 

@@ -75,8 +75,8 @@ return function(trio, core)
     end
     local ok, getfd = pcall(function() return obj.getfd end)
     if ok and type(getfd) == "function" and type(obj) == "userdata" then
-      local fd = obj:getfd()
-      if mtype(fd) ~= "integer" or fd < 0 then
+      local fd = math.tointeger(obj:getfd())
+      if fd == nil or fd < 0 then
         raise("ValueError", "trio.socket.from_stdlib_socket: the object has no open fd")
       end
       local s = core.socket(nil, nil, nil, fd)
