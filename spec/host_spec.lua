@@ -192,7 +192,7 @@ describe("ltrio (host binary) Ctrl-C", function()
 
   -- The script prints "ready <pid>" once every task sleeps; the spec sends SIGINT
   -- and reads the shell's report of the exit status. No sleep is used to sync.
-  local function interrupt(shielded)
+  local function interrupt(mode)
     need_bin()
     h.skip_unless(os.execute("env --default-signal=INT true >/dev/null 2>&1"),
       "env --default-signal is unavailable")
@@ -212,14 +212,18 @@ describe("ltrio (host binary) Ctrl-C", function()
         trio.testing.wait_all_tasks_blocked()
         io.stdout:write("ready ", pid, "\n")
         io.stdout:flush()
-        if %s then
+        local mode = %q
+        if mode == "shielded" then
           trio.CancelScope { shield = true }:run(trio.sleep, 30)
+        elseif mode == "pcall" then
+          trio.pcall(trio.sleep, 30)
+          io.stdout:write("trio.pcall swallowed it\n")
         else
           trio.sleep(30)
         end
         io.stdout:write("not interrupted\n")
       end)
-    ]]):format(shielded and "true" or "false"))
+    ]]):format(mode))
     local err = tmp()
     local p = io.popen("env --default-signal=INT timeout 60 " .. q(BIN) .. " " .. q(s) ..
       " </dev/null 2>" .. q(err) .. "; echo status=$?")
@@ -236,10 +240,53 @@ describe("ltrio (host binary) Ctrl-C", function()
   end
 
   it("raises KeyboardInterrupt in the main task, runs <close> everywhere and exits 130", function()
-    interrupt(false)
+    interrupt("plain")
   end)
 
   it("aborts a shielded wait too", function()
-    interrupt(true)
+    interrupt("shielded")
+  end)
+
+  it("is not caught by trio.pcall", function()
+    interrupt("pcall")
+  end)
+
+  it("a second Ctrl-C interrupts a task spinning in Lua code", function()
+    need_bin()
+    h.skip_unless(os.execute("env --default-signal=INT true >/dev/null 2>&1"),
+      "env --default-signal is unavailable")
+    local s = script([[
+      local trio = require "ltrio"
+      local f = io.open("/proc/self/stat"); local pid = f:read("n"); f:close()
+      local c <close> = setmetatable({}, { __close = function() io.stderr:write("main closed\n") end })
+      io.stdout:write("ready ", pid, "\n")
+      io.stdout:flush()
+      local x = 0
+      while true do x = x + 1 end
+    ]])
+    local err = tmp()
+    local p = io.popen("env --default-signal=INT timeout 60 " .. q(BIN) .. " " .. q(s) ..
+      " </dev/null 2>" .. q(err) .. "; echo status=$?")
+    local first = p:read("l")
+    local pid = first and first:match("^ready (%d+)$")
+    assert.truthy(pid, "unexpected first line: " .. tostring(first))
+    -- SIGINT pending for the process (ShdPnd bit 2): the first one not yet taken
+    local function sigint_pending()
+      local f = io.open("/proc/" .. pid .. "/status")
+      if not f then return false end
+      local st = f:read("a")
+      f:close()
+      local shd = st:match("ShdPnd:%s*(%x+)")
+      return shd ~= nil and (tonumber(shd:sub(-1), 16) & 2) ~= 0
+    end
+    assert(os.execute("kill -INT " .. pid))
+    while sigint_pending() do end          -- the first Ctrl-C was delivered
+    os.execute("kill -INT " .. pid .. " 2>/dev/null")
+    local rest = p:read("a")
+    p:close()
+    local stderr = slurp(err)
+    assert.are_not.equal("status=124\n", rest, "still spinning after two Ctrl-C")
+    assert.are.equal("status=130\n", rest, stderr)
+    assert.truthy(stderr:find("main closed", 1, true), stderr)
   end)
 end)
