@@ -1,0 +1,199 @@
+-- spec/resolve_spec.lua - getaddrinfo / getnameinfo / getprotobyname, IDNA 2008, and
+-- the per-run custom resolver and socket factory hooks. No DNS beyond "localhost".
+local h = require "spec.helper"
+local trio = h.trio
+local S = trio.socket
+
+-- A resolver that records what it is asked and answers 127.0.0.1.
+local function recorder()
+  local r = { calls = {} }
+  function r:getaddrinfo(host, port, family, type_, proto, flags)
+    self.calls[#self.calls + 1] = { host, port, family, type_, proto, flags }
+    return { { family = S.AF_INET, type = S.SOCK_STREAM, proto = S.IPPROTO_TCP,
+               canonname = "", sockaddr = { "127.0.0.1", tonumber(port) or 80 } } }
+  end
+  function r:getnameinfo(sockaddr, flags)
+    self.calls[#self.calls + 1] = { "nameinfo", sockaddr, flags }
+    return "fake.example", "svc"
+  end
+  return r
+end
+
+local function wait_lookups_done()
+  for _ = 1, 1000 do
+    if trio.lowlevel.engine_statistics().lookups_pending == 0 then return end
+    trio.sleep(0.01)
+  end
+  error("a lookup is still pending after 10 s")
+end
+
+describe("trio.socket.getaddrinfo", function()
+  it("resolves numeric hosts exactly as Trio, and checkpoints", h.async(function()
+    local res = S.getaddrinfo("127.0.0.1", "12345", 0, S.SOCK_STREAM)
+    assert.equal(1, #res)
+    local e = res[1]
+    assert.equal(S.AF_INET, e[1])
+    assert.equal(S.SOCK_STREAM, e[2])
+    assert.equal(S.IPPROTO_TCP, e[3])
+    assert.equal("", e[4])
+    assert.equal(e[5], { "127.0.0.1", 12345 })
+    assert.equal(e.family, e[1])
+    assert.equal(e.sockaddr, e[5])
+    assert.equal("127.0.0.1:12345", tostring(e.sockaddr))
+    assert.is_true(h.yields(S.getaddrinfo, "127.0.0.1", 80))
+    local v6 = S.getaddrinfo("::1", 12345, 0, S.SOCK_DGRAM)[1][5]
+    assert.equal(v6, { "::1", 12345, 0, 0 })
+    assert.equal(4, #v6)
+  end))
+
+  it("raises gaierror EAI_SOCKTYPE for a bad type, after a checkpoint", h.async(function()
+    local e = h.raises("gaierror", S.getaddrinfo, "::1", "12345", 0, -1)
+    assert.equal(S.EAI_SOCKTYPE, e.errno)
+    assert.is_true(trio.iserror(e, "OSError"))
+    assert.is_true(h.yields(pcall, S.getaddrinfo, "::1", "12345", 0, -1))
+  end))
+
+  it("raises Cancelled in a cancelled scope, even for numeric hosts", h.async(function()
+    local cs = trio.move_on_after(0, function() S.getaddrinfo("127.0.0.1", 80) end)
+    assert.is_true(cs.cancelled_caught)
+  end))
+
+  it("resolves localhost and service names on the thread pool", h.async(function()
+    local res = S.getaddrinfo("localhost", 80)
+    assert.is_true(#res >= 1)
+    local seen = false
+    for _, e in ipairs(res) do
+      if e.family == S.AF_INET then
+        assert.equal(e.sockaddr, { "127.0.0.1", 80 })
+        seen = true
+      end
+    end
+    assert.is_true(seen)
+    res = S.getaddrinfo("127.0.0.1", "http", S.AF_INET, S.SOCK_STREAM)
+    assert.equal(res[1][5], { "127.0.0.1", 80 })
+    res = S.getaddrinfo(nil, 80, S.AF_INET, S.SOCK_STREAM, 0, S.AI_PASSIVE)
+    assert.equal(res[1][5], { "0.0.0.0", 80 })
+    res = S.getaddrinfo(nil, 80, S.AF_INET, S.SOCK_STREAM)
+    assert.equal(res[1][5], { "127.0.0.1", 80 })
+  end))
+
+  it("AI_NUMERICHOST with a name is a gaierror", h.async(function()
+    local e = h.raises("gaierror", S.getaddrinfo, "localhost", 80, 0, 0, 0, S.AI_NUMERICHOST)
+    assert.equal(S.EAI_NONAME, e.errno)
+    assert.is_string(e.strerror)
+    assert.matches("^%[Errno %-?%d+%] ", e.message)
+  end))
+
+  it("abandons a cancelled lookup and leaves nothing behind", h.async(function()
+    local cs = trio.CancelScope()
+    trio.open_nursery(function(n)
+      n:start_soon(function()
+        cs:run(function() S.getaddrinfo("localhost", 80) end)
+      end)
+      n:start_soon(function() cs:cancel() end)
+    end)
+    assert.is_true(cs.cancelled_caught)
+    wait_lookups_done()
+  end))
+
+  it("rejects bad arguments", h.async(function()
+    h.raises("TypeError", S.getaddrinfo, {}, 80)
+    h.raises("TypeError", S.getaddrinfo, "127.0.0.1", {})
+    h.raises("TypeError", S.getaddrinfo, "127.0.0.1", 80, "x")
+    h.raises("ValueError", S.getaddrinfo, "a\xff", 80)
+  end))
+end)
+
+describe("custom hostname resolver", function()
+  it("receives IDNA 2008 names, flags and ports unchanged; numeric hosts never reach it", h.async(function()
+    local r = recorder()
+    assert.is_nil(S.set_custom_hostname_resolver(r))
+    S.getaddrinfo("localhost", "foo")
+    assert.same({ "localhost", "foo", 0, 0, 0, 0 }, r.calls[1])
+    S.getaddrinfo("straße.de", 80)
+    assert.equal("xn--strae-oqa.de", r.calls[2][1])
+    S.getaddrinfo("föö", 80)
+    assert.equal("xn--f-1gaa", r.calls[3][1])
+    S.getaddrinfo("faß.de", 80)
+    assert.equal("xn--fa-hia.de", r.calls[4][1])
+    S.getaddrinfo("FÖÖ", 80, 0, 0, 0, S.AI_CANONNAME)
+    assert.same({ "xn--f-1gaa", 80, 0, 0, 0, S.AI_CANONNAME }, r.calls[5])
+    local n = #r.calls
+    S.getaddrinfo("127.0.0.1", 80)
+    S.getaddrinfo("::1", "80")
+    assert.equal(n, #r.calls)
+    -- socket methods resolve names through it too
+    local l = S.socket()
+    l:bind({ "127.0.0.1", 0 })
+    l:listen()
+    local c = S.socket()
+    c:connect({ "some.name", l:getsockname()[2] })
+    assert.equal("some.name", r.calls[#r.calls][1])
+    local s = l:accept()
+    s:close(); c:close(); l:close()
+    assert.equal("fake.example", (S.getnameinfo({ "127.0.0.1", 80 }, 0)))
+    assert.equal(r, S.set_custom_hostname_resolver(nil))
+  end))
+
+  it("completes entries given only by position", h.async(function()
+    S.set_custom_hostname_resolver({
+      getaddrinfo = function() return { { S.AF_INET, S.SOCK_STREAM, 6, "", { "127.0.0.1", 1 } } } end,
+    })
+    local res = S.getaddrinfo("x.y", 1)
+    assert.equal(S.AF_INET, res[1].family)
+    assert.equal(res[1][5], res[1].sockaddr)
+  end))
+
+  it("belongs to one run", function()
+    trio.run(function() S.set_custom_hostname_resolver(recorder()) end)
+    trio.run(function() assert.is_nil(S.set_custom_hostname_resolver(nil)) end)
+    h.raises("RuntimeError", S.set_custom_hostname_resolver, recorder())
+  end)
+end)
+
+describe("custom socket factory", function()
+  it("is called by socket() without fileno and restored by setting the previous one", h.async(function()
+    local calls = {}
+    local Fake = setmetatable({}, { __index = S.SocketType })
+    Fake.__index = Fake
+    function Fake:close() end
+    local factory = {}
+    function factory:socket(family, type_, proto)
+      calls[#calls + 1] = { family, type_, proto }
+      return setmetatable({}, Fake)
+    end
+    assert.is_nil(S.set_custom_socket_factory(factory))
+    local s = S.socket()
+    assert.same({ S.AF_INET, S.SOCK_STREAM, 0 }, calls[1])
+    assert.is_true(S.is_socket(s))
+    S.socket(S.AF_INET6, S.SOCK_DGRAM)
+    assert.same({ S.AF_INET6, S.SOCK_DGRAM, 0 }, calls[2])
+    local a, b = S.socketpair()
+    local fd = a:detach()
+    local real = S.socket(nil, nil, nil, fd)
+    assert.equal(2, #calls)
+    assert.equal("userdata", type(real))
+    real:close(); b:close()
+    assert.equal(factory, S.set_custom_socket_factory(nil))
+    local r = S.socket()
+    assert.equal("userdata", type(r))
+    r:close()
+  end))
+end)
+
+describe("trio.socket.getnameinfo / getprotobyname", function()
+  it("works for numeric addresses; a host name is a gaierror", h.async(function()
+    local host, serv = S.getnameinfo({ "127.0.0.1", 1234 }, S.NI_NUMERICHOST | S.NI_NUMERICSERV)
+    assert.equal("127.0.0.1", host)
+    assert.equal("1234", serv)
+    h.raises("gaierror", S.getnameinfo, { "localhost", 80 }, 0)
+    h.raises("TypeError", S.getnameinfo, "x", 0)
+  end))
+
+  it("getprotobyname", h.async(function()
+    assert.equal(6, S.getprotobyname("tcp"))
+    assert.equal(17, S.getprotobyname("udp"))
+    h.raises("gaierror", S.getprotobyname, "nosuchproto")
+    h.raises("TypeError", S.getprotobyname, 5)
+  end))
+end)
