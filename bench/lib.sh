@@ -9,6 +9,7 @@ LTRIO="$ROOT/build/ltrio"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 NEXT_PORT=${BENCH_PORT:-5700}
+SRV_PID=""; SRV_PORT=""; SRV_WHY=""
 mkdir -p "$B" "$RES"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 
