@@ -76,8 +76,6 @@ static int inet_get(lua_State *L, int i, int family, int local, l_sockaddr_t *sa
   if (!intfield(L, i, 2, &port))
     return l_raisef(L, "TypeError", "%s: address port must be an integer, got %s", fname,
                     lua_typename(L, pt));
-  if (port < 0 || port > 65535)
-    return l_raisef(L, "ValueError", "%s: port must be 0-65535, got %d", fname, (int)port);
   if (family == AF_INET6) {
     if (n >= 3 && !intfield(L, i, 3, &flow))
       return l_raisef(L, "TypeError", "%s: address flowinfo must be an integer", fname);
@@ -99,7 +97,7 @@ static int inet_get(lua_State *L, int i, int family, int local, l_sockaddr_t *sa
     else if (strcmp(host, "<broadcast>") == 0)
       in->sin_addr.s_addr = htonl(INADDR_BROADCAST);
     else if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
-      return 0;
+      return 0;  /* resolution reports a bad port too, as a gaierror */
   } else {
     struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&sa->ss;
     in6->sin6_family = AF_INET6;
@@ -112,6 +110,8 @@ static int inet_get(lua_State *L, int i, int family, int local, l_sockaddr_t *sa
     else if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
       return 0;
   }
+  if (port < 0 || port > 65535)
+    return l_raisef(L, "ValueError", "%s: port must be 0-65535, got %I", fname, port);
   return 1;
 }
 
