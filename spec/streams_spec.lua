@@ -305,7 +305,8 @@ describe("trio.SocketStream", function()
     local c, s = tcp_pair()
     local _ <close> = closing(c, s)
     local parts = {}
-    for i = 1, 5 * 1024 do parts[i] = string.format("%-1023d\n", i) end
+    local pad = string.rep(".", 1015)
+    for i = 1, 5 * 1024 do parts[i] = string.format("%08d", i) .. pad .. "\n" end
     local payload = table.concat(parts)
     local got
     trio.open_nursery(function(nursery)
@@ -431,13 +432,25 @@ describe("trio.SocketListener", function()
 end)
 
 describe("trio.aclose_forcefully", function()
-  it("closes without waiting even in a cancelled scope", h.async(function()
+  it("closes and returns at once, without raising Cancelled", h.async(function()
+    local a, b <close> = unix_pair()
+    trio.aclose_forcefully(a)
+    assert.are.equal(-1, a.socket:fileno())
+    assert.are.equal("", b:receive_some())
+  end))
+
+  it("closes in a cancelled scope too; that scope catches the Cancelled", h.async(function()
     local a, b <close> = unix_pair()
     local cs = trio.CancelScope()
     cs:cancel()
-    cs:run(function() trio.aclose_forcefully(a) end)
+    local after = false
+    cs:run(function()
+      trio.aclose_forcefully(a)
+      after = true
+    end)
     assert.are.equal(-1, a.socket:fileno())
-    assert.is_false(cs.cancelled_caught)
+    assert.is_false(after)
+    assert.is_true(cs.cancelled_caught)
   end))
 end)
 

@@ -49,25 +49,26 @@ return function(trio, core, util)
 
   local listeners_opts = {host = true, backlog = true}
 
-  local function check_port_backlog(fname, port, opts)
-    if math.type(port) ~= "integer" then port = util.checkint(port, fname, 2, "port") end
+  -- 'i' is the argument number of 'port' (opts follow it).
+  local function check_port_backlog(fname, i, port, opts)
+    if math.type(port) ~= "integer" then port = util.checkint(port, fname, i, "port") end
     local backlog = opts.backlog
     if backlog == nil then
       backlog = MAX_BACKLOG
     else
-      backlog = util.checkint(backlog, fname, 3, "opts.backlog")
+      backlog = util.checkint(backlog, fname, i + 1, "opts.backlog")
       if backlog > MAX_BACKLOG then backlog = MAX_BACKLOG end
     end
     local host = opts.host
     if host ~= nil and type(host) ~= "string" then
-      argerror(fname, 3, "opts.host", "string expected", host)
+      argerror(fname, i + 1, "opts.host", "string expected", host)
     end
     return port, backlog, host
   end
 
-  local function open_listeners(fname, port, opts)
+  local function open_listeners(fname, i, port, opts)
     local backlog, host
-    port, backlog, host = check_port_backlog(fname, port, opts)
+    port, backlog, host = check_port_backlog(fname, i, port, opts)
     local addrs = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)
     local listeners, unsupported = {}, {}
     local share = nil
@@ -104,7 +105,7 @@ return function(trio, core, util)
   -- wildcard address, IPv4 and IPv6).
   local function open_tcp_listeners(port, opts)
     opts = util.checkopts(opts, "trio.open_tcp_listeners", 2, listeners_opts)
-    return open_listeners("trio.open_tcp_listeners", port, opts)
+    return open_listeners("trio.open_tcp_listeners", 1, port, opts)
   end
 
   ---------------------------------------------------------------------------------
@@ -189,7 +190,7 @@ return function(trio, core, util)
     util.checkcallable(handler, fname, 1, "handler")
     opts = util.checkopts(opts, fname, 3, serve_tcp_opts)
     if opts.log ~= nil then util.checkcallable(opts.log, fname, 3, "opts.log") end
-    local listeners = open_listeners(fname, port, opts)
+    local listeners = open_listeners(fname, 2, port, opts)
     serve(fname, handler, listeners, opts)
   end
 
