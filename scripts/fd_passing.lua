@@ -12,6 +12,11 @@
 local trio = require "ltrio"
 local socket = trio.socket
 
+-- A string as a Lua literal on one line ("a\nb").
+local function show(s)
+  return (string.format("%q", s):gsub("\\\n", "\\n"))
+end
+
 -- The child: receives one fd, wraps it as a stream, answers one line on it.
 local function child(path)
   local stream <close> = trio.open_unix_socket(path)
@@ -24,14 +29,14 @@ local function child(path)
     end
   end
   if not fd then error("fd_passing child: no fd received (got " .. #data .. " bytes)", 0) end
-  print("child: received fd " .. fd .. " with message " .. string.format("%q", data))
+  print("child: received fd " .. fd .. " with message " .. show(data))
   local conn <close> = trio.SocketStream(socket.socket(nil, nil, nil, fd))
   local line = ""
   repeat
     local more = conn:receive_some()
     line = line .. more
   until more == "" or line:find("\n", 1, true)
-  print("child: the client says " .. string.format("%q", line))
+  print("child: the client says " .. show(line))
   conn:send_all("child process answers: " .. line)
   conn:send_eof()
   io.stdout:flush()
@@ -69,7 +74,7 @@ local function demo()
       if data == "" then break end
       answer = answer .. data
     end
-    io.write("client: got ", string.format("%q", answer), "\n")
+    io.write("client: got ", show(answer), "\n")
     if not answer:find("child process answers: hello from the client", 1, true) then
       error("fd_passing: unexpected answer", 0)
     end
