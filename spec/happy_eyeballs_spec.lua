@@ -328,6 +328,14 @@ describe("trio.open_tcp_stream arguments", function()
     assert.are.equal(trio.errno.ECONNREFUSED, err.errors[1].errno)
   end))
 
+  it("counts a local_address of the wrong family as that attempt's error", h.async(function()
+    h.skip_unless(h.ipv6, "IPv6 unavailable")
+    local err = h.raises("OSError", trio.open_tcp_stream, "127.0.0.1", 9, {local_address = "::1"})
+    assert.are.equal(1, #err.errors)
+    assert.matches("local_address=\"::1\" is incompatible with remote address 127.0.0.1:9",
+      err.errors[1].message, 1, true)
+  end))
+
   it("binds to opts.local_address", h.async(function()
     local listeners = trio.open_tcp_listeners(0, {host = "127.0.0.1"})
     local l = listeners[1]

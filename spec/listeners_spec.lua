@@ -112,6 +112,47 @@ describe("trio.open_tcp_listeners", function()
     socket.set_custom_socket_factory(nil)
   end))
 
+  it("shares the first port with port 0, and falls back to a port of its own on EADDRINUSE", h.async(function()
+    local factory = fake_factory()
+    local Fake = getmetatable(factory:socket(socket.AF_INET, socket.SOCK_STREAM, 0))
+    factory.made = {}
+    local taken = {}   -- "family:port" pairs the fake kernel refuses
+    function Fake:bind(addr)
+      trio.checkpoint()
+      local port = addr[2]
+      if port == 0 then port = 40000 + #factory.made end
+      if taken[self.family .. ":" .. port] then
+        local e = trio.OSError("[Errno " .. E.EADDRINUSE .. "] Address already in use")
+        rawset(e, "errno", E.EADDRINUSE)
+        error(e, 0)
+      end
+      self.bound = {addr[1], port}
+    end
+    socket.set_custom_socket_factory(factory)
+    local Resolver = {}
+    function Resolver:getaddrinfo(host, port, family, type, proto, flags)
+      assert.are.equal(socket.AI_PASSIVE, flags)
+      return {
+        {socket.AF_INET, socket.SOCK_STREAM, 6, "", {"0.0.0.0", port}},
+        {socket.AF_INET6, socket.SOCK_STREAM, 6, "", {"::", port, 0, 0}},
+      }
+    end
+    function Resolver:getnameinfo() error("unused") end
+    socket.set_custom_hostname_resolver(Resolver)
+    local listeners = trio.open_tcp_listeners(0)
+    assert.are.equal(2, #listeners)
+    assert.are.equal(40001, listeners[1].socket:getsockname()[2])
+    assert.are.equal(40001, listeners[2].socket:getsockname()[2])
+    -- the shared port is taken for IPv6: that listener gets its own
+    factory.made = {}
+    taken[socket.AF_INET6 .. ":40001"] = true
+    listeners = trio.open_tcp_listeners(0)
+    assert.are.equal(40001, listeners[1].socket:getsockname()[2])
+    assert.are.equal(40002, listeners[2].socket:getsockname()[2])
+    socket.set_custom_socket_factory(nil)
+    socket.set_custom_hostname_resolver(nil)
+  end))
+
   it("closes every listener already opened when one fails", h.async(function()
     local factory = fake_factory{[socket.AF_INET6] = E.EPERM}
     socket.set_custom_socket_factory(factory)
