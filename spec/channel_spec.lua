@@ -47,6 +47,18 @@ describe("trio.open_memory_channel", function()
     tx:close(); rx:close()
   end))
 
+  it("receive_nowait takes the value of a blocked sender", h.async(function()
+    local tx, rx = trio.open_memory_channel(0)
+    local sent = false
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function() tx:send("from sender"); sent = true end)
+      trio.testing.wait_all_tasks_blocked()
+      assert.are.equal("from sender", rx:receive_nowait())
+    end)
+    assert.is_true(sent)
+    tx:close(); rx:close()
+  end))
+
   it("buffers up to max_buffer values, in order", h.async(function()
     local tx, rx = trio.open_memory_channel(3)
     for i = 1, 3 do tx:send_nowait(i) end

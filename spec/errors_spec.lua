@@ -98,6 +98,40 @@ describe("error classes", function()
   end)
 end)
 
+describe("ltrio objects", function()
+  it("refuse assignment to unknown fields with AttributeError", h.async(function()
+    local tx, rx = trio.open_memory_channel(1)
+    local objects = {
+      CancelScope = trio.CancelScope(), Event = trio.Event(), Lock = trio.Lock(),
+      Semaphore = trio.Semaphore(1), MockClock = trio.testing.MockClock(),
+      MemorySendChannel = tx, MemoryReceiveChannel = rx,
+      task = trio.lowlevel.current_task(),
+    }
+    trio.open_nursery(function(nursery) objects.nursery = nursery end)
+    local wrong = {}
+    for what, obj in pairs(objects) do
+      local ok, err = pcall(function() obj.no_such_field = 1 end)
+      if ok then
+        wrong[#wrong + 1] = what .. " accepted it"
+      elseif not trio.iserror(err, "AttributeError") then
+        wrong[#wrong + 1] = what .. " raised " .. h.describe(err)
+      end
+    end
+    tx:close(); rx:close()
+    table.sort(wrong)
+    assert.are.same({}, wrong)
+  end))
+
+  it("refuse assignment to read-only fields with AttributeError", h.async(function()
+    trio.open_nursery(function(nursery)
+      h.raises("AttributeError", function() nursery.cancel_scope = trio.CancelScope() end)
+    end)
+    h.raises("AttributeError", function() trio.lowlevel.current_task().name = "x" end)
+    h.raises("AttributeError", function() trio.Semaphore(1).value = 2 end)
+    h.raises("AttributeError", function() trio.CancelScope().cancelled_caught = true end)
+  end))
+end)
+
 describe("trio.iserror", function()
   it("is true for the object's class and its bases, by name or by class object", function()
     local err = a_value_error()
