@@ -290,3 +290,72 @@ describe("ltrio (host binary) Ctrl-C", function()
     assert.truthy(stderr:find("main closed", 1, true), stderr)
   end)
 end)
+
+describe("Ctrl-C under plain lua5.4 with the module", function()
+  teardown(function()
+    for _, f in ipairs(tmpfiles) do os.remove(f) end
+  end)
+
+  local LUAENV = "LUA_PATH=" .. q(h.root .. "/build/lua/?.lua;" .. h.root .. "/build/lua/?/init.lua;;") ..
+    " LUA_CPATH=" .. q(h.root .. "/build/lua/?.so;;") .. " "
+
+  local function need_env()
+    h.skip_unless(os.execute("env --default-signal=INT true >/dev/null 2>&1"),
+      "env --default-signal is unavailable")
+    h.skip_unless(io.open(h.root .. "/build/lua/ltrio/init.lua") ~= nil, "build/lua is missing (run make)")
+  end
+
+  it("trio.run raises KeyboardInterrupt, and the previous handler is back afterwards", function()
+    need_env()
+    local s = script([[
+      local trio = require "ltrio"
+      local f = io.open("/proc/self/stat"); local pid = f:read("n"); f:close()
+      local ok, e = pcall(trio.run, function()
+        io.stdout:write("ready ", pid, "\n")
+        io.stdout:flush()
+        trio.sleep(30)
+      end)
+      io.stdout:write(tostring(ok), " ", tostring(trio.iserror(e, "KeyboardInterrupt")), "\n")
+      io.stdout:write("after\n")
+      io.stdout:flush()
+      local x = 0
+      while true do x = x + 1 end   -- lua's own handler stops this
+    ]])
+    local err = tmp()
+    local p = io.popen("env --default-signal=INT " .. LUAENV .. "timeout 60 lua5.4 " .. q(s) ..
+      " </dev/null 2>" .. q(err) .. "; echo status=$?")
+    local pid = (p:read("l") or ""):match("^ready (%d+)$")
+    assert.truthy(pid)
+    assert(os.execute("kill -INT " .. pid))
+    local second = p:read("l")
+    assert.are.equal("false true", second, slurp(err))
+    assert.are.equal("after", p:read("l"))
+    os.execute("kill -INT " .. pid .. " 2>/dev/null")
+    local rest = p:read("a")
+    p:close()
+    local stderr = slurp(err)
+    assert.are.equal("status=1\n", rest, stderr)
+    assert.truthy(stderr:find("interrupted", 1, true), stderr)
+  end)
+
+  it("a run leaves an ignored SIGINT ignored (host binary)", function()
+    need_env()
+    need_bin()
+    h.skip_unless(os.execute("env --ignore-signal=INT true >/dev/null 2>&1"),
+      "env --ignore-signal is unavailable")
+    local s = script([[
+      local trio = require "ltrio"
+      local function ignored()
+        local f = io.open("/proc/self/status"); local st = f:read("a"); f:close()
+        return (tonumber(st:match("SigIgn:%s*(%x+)"):sub(-1), 16) & 2) ~= 0
+      end
+      trio.sleep(0)
+      print(ignored())
+    ]])
+    local out = tmp()
+    local status = os.execute("timeout 60 env --ignore-signal=INT " .. q(BIN) .. " " .. q(s) ..
+      " </dev/null >" .. q(out) .. " 2>&1")
+    assert.is_true(status == true or status == 0)
+    assert.are.equal("true\n", slurp(out))
+  end)
+end)
