@@ -380,6 +380,19 @@ describe("CancelScope deadlines", function()
     assert.is_true(cs.cancelled_caught)
   end))
 
+  it("an unentered scope whose deadline is moved into the past is cancelled for good", h.async_mock(function()
+    local cs = trio.CancelScope { deadline = trio.current_time() + 1 }
+    assert.is_false(cs.cancel_called)
+    cs.deadline = cs.deadline - 1
+    assert.is_true(cs.cancel_called)
+    cs.deadline = cs.deadline + 10
+    assert.is_true(cs.cancel_called)
+    local after = false
+    cs:run(function() trio.sleep(0); after = true end)
+    assert.is_false(after)
+    assert.is_true(cs.cancelled_caught)
+  end))
+
   it("setting an active scope's deadline into the past cancels at the next checkpoint; cancellation never reverts",
     h.async(function()
       local cs = trio.CancelScope()

@@ -63,6 +63,8 @@ describe("100 000 sleeping tasks", function()
     assert.is_true(math.abs(mem1 - mem0) <= 0.1 * mem0,
       string.format("Lua memory went from %.0f KiB to %.0f KiB", mem0, mem1))
     assert.are.same(stats0, counters())
+    local pooled = trio.lowlevel.engine_statistics().threads_pooled
+    assert.is_true(pooled <= 1024, pooled .. " idle threads kept (DESIGN.md: at most 1024)")
     assert.are.equal(fds0, h.fds())
   end)
 end)
