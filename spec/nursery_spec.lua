@@ -110,6 +110,37 @@ describe("trio.open_nursery", function()
     assert.are.equal(4, cancelled)
   end))
 
+  it("its children live under the scopes around it: an outer deadline cancels them", h.async_mock(function()
+    local seen_deadline, child_cancelled
+    local cs = trio.move_on_after(10, function()
+      trio.open_nursery(function(nursery)
+        nursery:start_soon(function()
+          seen_deadline = trio.current_effective_deadline()
+          local ok, e = pcall(trio.sleep, 100)
+          child_cancelled = not ok and is_cancelled(e)
+          error(e, 0)
+        end)
+      end)
+    end)
+    assert.are.equal(10, seen_deadline)
+    assert.is_true(child_cancelled)
+    assert.is_true(cs.cancelled_caught)
+    assert.are.equal(10, trio.current_time())
+  end))
+
+  it("nursery.cancel_scope.deadline cancels the nursery when it passes", h.async_mock(function()
+    local scope
+    local r = table.pack(trio.open_nursery(function(nursery)
+      scope = nursery.cancel_scope
+      nursery.cancel_scope.deadline = trio.current_time() + 3
+      nursery:start_soon(trio.sleep_forever)
+      trio.sleep_forever()
+    end))
+    assert.are.equal(0, r.n)
+    assert.is_true(scope.cancelled_caught)
+    assert.are.equal(3, trio.current_time())
+  end))
+
   it("when only Cancelled errors remain, re-raises one so the outer scope catches it", h.async(function()
     local outer = trio.CancelScope()
     local after_nursery = false
@@ -241,6 +272,22 @@ describe("nursery errors", function()
     assert.are.equal("ErrorGroup", err.type)
     assert.are.same({ "first", "second" }, err.errors)
     assert.are.equal("ErrorGroup: 2 errors: first; second", tostring(err))
+  end))
+
+  it("an ErrorGroup's tostring joins tostring of each error, ltrio errors included", h.async(function()
+    local ok, err = pcall(trio.open_nursery, function(nursery)
+      nursery:start_soon(function() pcall(trio.sleep_forever); trio.sleep("x") end)
+      nursery:start_soon(function() pcall(trio.sleep_forever); error("plain", 0) end)
+      nursery:start_soon(function() trio.testing.wait_all_tasks_blocked(); trio.sleep(-1) end)
+    end)
+    assert.is_false(ok)
+    assert.is_true(trio.iserror(err, "ErrorGroup"))
+    assert.are.equal(3, #err.errors)
+    assert.is_true(trio.iserror(err.errors[1], "ValueError"))
+    local parts = {}
+    for i, e in ipairs(err.errors) do parts[i] = tostring(e) end
+    assert.are.equal("ErrorGroup: 3 errors: " .. table.concat(parts, "; "), tostring(err))
+    assert.is_false(trio.iserror(err, "ValueError"))
   end))
 
   it("the body's error and a child's error make a group", h.async(function()
