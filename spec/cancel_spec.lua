@@ -4,7 +4,7 @@ local trio = require "ltrio"
 
 local function is_cancelled(e) return trio.iserror(e, "Cancelled") end
 
-describe("checkpoints", function()
+describe("async functions (checkpoints)", function()
   it("trio.sleep(0) raises Cancelled in a cancelled scope although it would not block", h.async(function()
     local cs = trio.CancelScope()
     local err
@@ -365,7 +365,7 @@ describe("CancelScope", function()
   end)
 end)
 
-describe("CancelScope deadlines", function()
+describe("CancelScope.deadline", function()
   it("a deadline already past cancels at the first checkpoint", h.async(function()
     local cs = trio.CancelScope { deadline = trio.current_time() - 1 }
     assert.is_true(cs.cancel_called)
@@ -504,7 +504,7 @@ describe("trio.current_effective_deadline", function()
     end))
 end)
 
-describe("CancelScope shield", function()
+describe("CancelScope.shield", function()
   it("protects against an outer cancel; the outer scope catches at its next checkpoint", h.async(function()
     local outer, inner = trio.CancelScope(), trio.CancelScope { shield = true }
     local inside_ok, after_inner, after_next = false, false, false

@@ -136,7 +136,7 @@ describe("trio.open_memory_channel", function()
   end)
 end)
 
-describe("memory channel close", function()
+describe("MemorySendChannel:close / MemoryReceiveChannel:close", function()
   it("is synchronous and idempotent", h.async(function()
     local tx, rx = trio.open_memory_channel(0)
     assert.is_false(h.yields(function() tx:close(); tx:close(); rx:close(); rx:close() end))
@@ -253,7 +253,7 @@ describe("memory channel close", function()
   end))
 end)
 
-describe("memory channel iter", function()
+describe("MemoryReceiveChannel:iter", function()
   it("yields every value and ends at EndOfChannel", h.async(function()
     local tx, rx = trio.open_memory_channel(0)
     local got = {}

@@ -18,7 +18,7 @@ local function a_value_error()
   return err
 end
 
-describe("error classes", function()
+describe("trio.Error and its classes", function()
   it("exist as trio.<Name>, and trio.socket.gaierror", function()
     assert.are.equal("table", type(trio.Error))
     for name in pairs(CLASSES) do
@@ -237,7 +237,7 @@ end
 
 local function noop() end
 
-describe("argument checks", function()
+describe("argument checks (API.md §2 message format)", function()
   it("trio.sleep: the exact prefix, as a TypeError object (not a string)", h.async(function()
     local ok, err = pcall(trio.sleep, "1")
     assert.is_false(ok)

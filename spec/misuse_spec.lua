@@ -205,7 +205,7 @@ describe("trio.run", function()
   end)
 end)
 
-describe("a task calling coroutine.yield directly", function()
+describe("coroutine.yield in a task", function()
   it("gets RuntimeError there and can go on", h.async(function()
     local ok, err = pcall(coroutine.yield, "rogue")
     assert.is_false(ok)

@@ -224,7 +224,7 @@ describe("nursery:start_soon", function()
   end))
 end)
 
-describe("nursery errors", function()
+describe("trio.open_nursery errors", function()
   it("a child's error cancels its siblings and the body and is re-raised", h.async(function()
     local e = setmetatable({}, { __tostring = function() return "custom error" end })
     local sibling_cancelled, body_cancelled = false, false
@@ -364,7 +364,7 @@ describe("nursery errors", function()
   end))
 end)
 
-describe("<close> variables in dying tasks", function()
+describe("tasks: <close> variables of a dying task", function()
   it("run when a task fails, even when they checkpoint", h.async(function()
     local log = {}
     local ok, err = pcall(trio.open_nursery, function(nursery)
@@ -554,6 +554,26 @@ describe("nursery:start", function()
     assert.is_true(cs.cancelled_caught)
   end))
 
+  it("started does nothing while the caller of start is cancelled: the child stays under start", h.async(function()
+    local cs = trio.CancelScope()
+    local child_cancelled, after_start = nil, false
+    trio.open_nursery(function(nursery)
+      cs:run(function()
+        nursery:start(function()
+          cs:cancel()
+          trio.started("ignored")
+          local ok, e = pcall(trio.sleep, 0)
+          child_cancelled = not ok and is_cancelled(e)
+          error(e, 0)
+        end)
+        after_start = true
+      end)
+    end)
+    assert.is_true(child_cancelled)
+    assert.is_false(after_start)
+    assert.is_true(cs.cancelled_caught)
+  end))
+
   it("keeps the target nursery open while a start is pending", h.async_mock(function()
     local exited_at
     local fn_running = trio.Event()
@@ -582,7 +602,7 @@ describe("nursery:start", function()
   end))
 end)
 
-describe("batches", function()
+describe("nursery:start_soon scheduling (batches)", function()
   it("two looping tasks interleave batch by batch: {a0,b0},{a1,b1},{a2,b2}", h.async(function()
     local log = {}
     trio.open_nursery(function(nursery)
