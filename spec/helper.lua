@@ -27,8 +27,9 @@ local h = {}
 -- run by hand from the repo root without them, fall back to the build tree.
 local ok, trio = pcall(require, "ltrio")
 if not ok then
-  package.path = "build/lua/?.lua;build/lua/?/init.lua;" .. package.path
-  package.cpath = "build/lua/?.so;" .. package.cpath
+  local b = os.getenv("LTRIO_BUILD") or "build"
+  package.path = b .. "/lua/?.lua;" .. b .. "/lua/?/init.lua;" .. package.path
+  package.cpath = b .. "/lua/?.so;" .. package.cpath
   trio = require "ltrio"
 end
 h.trio = trio
@@ -315,7 +316,9 @@ h.root = (function()
   return "."
 end)()
 
-h.ltrio_bin = h.root .. "/build/ltrio"
+-- tools/run-specs names the build tree under test (make sanitize tests another one).
+h.build = os.getenv("LTRIO_BUILD") or (h.root .. "/build")
+h.ltrio_bin = os.getenv("LTRIO_HOST") or (h.build .. "/ltrio")
 
 -- ---------------------------------------------------------------------------
 -- Warm-up: the first run creates the process's loop (its epoll fd, its wakeup

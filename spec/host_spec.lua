@@ -3,7 +3,12 @@
 local h = require "spec.helper"
 
 local BIN = h.ltrio_bin
-local have_bin = io.open(BIN, "r") ~= nil
+local function exists(path)
+  local f = io.open(path, "r")
+  if f then f:close() end
+  return f ~= nil
+end
+local have_bin = exists(BIN)
 
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
@@ -43,7 +48,7 @@ end
 local function script(text) return tmp(text) end
 
 local function need_bin()
-  h.skip_unless(have_bin, "build/ltrio is missing (run make)")
+  h.skip_unless(have_bin, BIN .. " is missing (run make)")
 end
 
 describe("ltrio (host binary)", function()
@@ -296,13 +301,13 @@ describe("Ctrl-C under plain lua5.4 with the module", function()
     for _, f in ipairs(tmpfiles) do os.remove(f) end
   end)
 
-  local LUAENV = "LUA_PATH=" .. q(h.root .. "/build/lua/?.lua;" .. h.root .. "/build/lua/?/init.lua;;") ..
-    " LUA_CPATH=" .. q(h.root .. "/build/lua/?.so;;") .. " "
+  local LUAENV = "LUA_PATH=" .. q(h.build .. "/lua/?.lua;" .. h.build .. "/lua/?/init.lua;;") ..
+    " LUA_CPATH=" .. q(h.build .. "/lua/?.so;;") .. " "
 
   local function need_env()
     h.skip_unless(os.execute("env --default-signal=INT true >/dev/null 2>&1"),
       "env --default-signal is unavailable")
-    h.skip_unless(io.open(h.root .. "/build/lua/ltrio/init.lua") ~= nil, "build/lua is missing (run make)")
+    h.skip_unless(exists(h.build .. "/lua/ltrio/init.lua"), "build/lua is missing (run make)")
   end
 
   it("trio.run raises KeyboardInterrupt, and the previous handler is back afterwards", function()
