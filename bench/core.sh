@@ -7,6 +7,7 @@ set -u
 REPS=${REPS:-3}
 C="$ROOT/bench/core"
 RAW="$RES/core.tmp"; : >"$RAW"
+busy_check
 
 # impl_cmd IMPL METRIC: the command line measuring METRIC (checkpoints|spawn|sleeping).
 impl_cmd() {

@@ -21,6 +21,15 @@ else
   echo "note: taskset or a second CPU missing: server and load are not pinned" >&2
 fi
 
+# busy_check: warns when other processes keep the CPUs busy (the numbers would be noisy).
+busy_check() {
+  local load; load=$(cut -d' ' -f1 /proc/loadavg)
+  if awk -v l="$load" 'BEGIN{exit !(l > 0.5)}'; then
+    echo "warning: load average $load before the run: other processes share the CPUs," \
+         "numbers will be noisy" | tee -a "$RES/notes.tmp"
+  fi
+}
+
 # Builds the load generator and the C reference server (-O2) into build/bench/.
 bench_build() {
   cc -O2 -Wall -Wextra -o "$B/loadgen" "$ROOT/bench/loadgen.c" || return 1

@@ -178,7 +178,7 @@ static void message_done(conn *c, uint64_t t) {
   if (mode == CONNECT) {
     conn_close(c);
     if (phase < DRAIN) conn_open(c);
-  } else if (mode != IDLE && phase < DRAIN) {
+  } else if (mode != IDLE && phase != SETUP && phase < DRAIN) {   /* set-up: wait for all */
     message_start(c, t);
   }
 }
@@ -316,7 +316,12 @@ int main(int argc, char **argv) {
     nopened = (uint64_t)nconns;
   } else {
     loop(t0 + 30000000u + (uint64_t)nconns * 2000u, all_ready);
-    if (!all_ready()) { errwhat = "set-up timed out"; nerr++; }
+    if (!all_ready()) {
+      errwhat = "set-up timed out";
+      nerr++;
+      fprintf(stderr, "loadgen: set-up timed out: %llu of %d connections echoed, %llu opened\n",
+              (unsigned long long)nready, nconns, (unsigned long long)nopened);
+    }
   }
   double setup_s = (double)(now_us() - t0) / 1e6;
   if (mode == IDLE) {   /* hold, measure, then prove every connection still echoes */
@@ -338,7 +343,12 @@ int main(int argc, char **argv) {
     return nerr != 0;
   }
 
-  phase = WARM;
+  phase = WARM;   /* every connection is up: now they all start */
+  if (mode == PINGPONG || mode == SOAK) {
+    uint64_t t = now_us();
+    for (int i = 0; i < nconns; i++)
+      if (conns[i].state == C_OPEN && conns[i].rcvd == conns[i].goal) message_start(&conns[i], t);
+  }
   loop(now_us() + (uint64_t)(warm * 1e6), NULL);
   long rss_warm = pid ? proc_rss_kb() : -1;
   int fds_loaded = pid ? proc_fds() : -1;

@@ -19,6 +19,7 @@ if [ "$IDLE_N" -gt $((limit - 100)) ]; then
   IDLE_N=$((limit - 100))
 fi
 RAW="$RES/raw.tmp"; : >"$RAW"; NOTES="$RES/notes.tmp"; : >"$NOTES"
+busy_check
 
 bench_build || { echo "bench: cannot build the load generator"; exit 1; }
 
