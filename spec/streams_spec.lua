@@ -517,5 +517,7 @@ describe("trio.lowlevel.FdStream", function()
   it("raises for a bad fd argument", h.async(function()
     h.raises("TypeError", trio.lowlevel.FdStream, "0")
     h.raises("ValueError", trio.lowlevel.FdStream, -1)
+    local err = h.raises("OSError", trio.lowlevel.FdStream, 1000)   -- not open
+    assert.are.equal(E.EBADF, err.errno)
   end))
 end)

@@ -394,12 +394,7 @@ return function(trio, core)
   local FdStream = {}
   local fdstream_mt = {__name = "ltrio.FdStream"}
   local FD, RECEIVING = {}, {}
-  fdstream_mt.__index = function(self, k)
-    local m = FdStream[k]
-    if m ~= nil then return m end
-    if k == "socket" then return nil end
-    return nil
-  end
+  fdstream_mt.__index = FdStream
   fdstream_mt.__newindex = function(_, k)
     raise("AttributeError", string.format("FdStream: cannot assign field '%s'", tostring(k)))
   end
@@ -427,11 +422,13 @@ return function(trio, core)
     if ok then
       rawset(self, SOCK, sock)
       rawset(self, FD, false)
+    elseif not (iserror(sock, "OSError") and sock.errno == E.ENOTSOCK) then
+      error(sock, 0)   -- a bad fd: EBADF
     elseif core and core.fd_dup then
       rawset(self, FD, core.fd_dup(fd))
     else
       raise("ValueError", "trio.lowlevel.FdStream: fd " .. fd ..
-        " is not a socket, and this build cannot read other fds")
+        " is not a socket, and this build has no primitives to read other fds")
     end
     return setmetatable(self, fdstream_mt)
   end
