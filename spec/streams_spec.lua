@@ -208,6 +208,20 @@ describe("trio.SocketStream", function()
     assert.are.equal("", c:receive_some())
   end))
 
+  it("gives the receiver '' or BrokenResourceError, never data, after a forceful close of the sender", h.async(function()
+    local c, s = tcp_pair()
+    local _ <close> = s
+    c:send_all("unread")
+    s:receive_some()   -- consumed: nothing is pending when c goes away
+    trio.aclose_forcefully(c)
+    local ok, data = trio.pcall(s.receive_some, s)
+    if ok then
+      assert.are.equal("", data)
+    else
+      assert.is_true(trio.iserror(data, "BrokenResourceError"))
+    end
+  end))
+
   it("raises BrokenResourceError (cause EPIPE or ECONNRESET) from send_all once the peer closed", h.async(function()
     local c <close>, s = tcp_pair()
     s:close()
