@@ -8,6 +8,7 @@
 -- cancels the rest; every socket but the winner is closed, whatever happens.
 
 local type, pcall, error, ipairs, tostring = type, pcall, error, ipairs, tostring
+local getmetatable = getmetatable
 
 local DEFAULT_DELAY = 0.25
 
@@ -20,6 +21,15 @@ return function(trio, core, util)
   local function format_host_port(host, port)
     if host:find(":", 1, true) then host = "[" .. host .. "]" end
     return host .. ":" .. tostring(port)
+  end
+
+  -- An address for a message: its own __tostring, or host:port for a plain table
+  -- (as a custom resolver may return).
+  local function format_addr(addr)
+    local mt = getmetatable(addr)
+    if type(mt) == "table" and mt.__tostring then return tostring(addr) end
+    if type(addr) == "table" then return format_host_port(tostring(addr[1]), addr[2]) end
+    return tostring(addr)
   end
 
   -- Moves the first target whose family differs from the first one's to index 2.
@@ -62,7 +72,7 @@ return function(trio, core, util)
         if not iserror(e, "OSError") then error(e, 0) end
         err = util.newerror("OSError", string.format(
           "local_address=%q is incompatible with remote address %s",
-          local_address, tostring(target.sockaddr)), {errno = e.errno, strerror = e.strerror, cause = e})
+          local_address, format_addr(target.sockaddr)), {errno = e.errno, strerror = e.strerror, cause = e})
       end
     end
     if not err then
