@@ -288,6 +288,22 @@ describe("trio.serve_listeners", function()
     assert.is_true(listener.closed)
   end))
 
+  it("writes the log line to io.stderr when opts.log is not given", h.async_mock(function()
+    local written = {}
+    local real = io.stderr
+    io.stderr = {write = function(self, ...)
+      for _, s in ipairs{...} do written[#written + 1] = s end
+      return self
+    end}
+    local ok, err = pcall(trio.move_on_after, 0.25, trio.serve_listeners, function() end,
+      {failing_listener(E.ENFILE)})
+    io.stderr = real
+    assert(ok, tostring(err))
+    local text = table.concat(written)
+    assert.matches("^ltrio: accept returned ENFILE %(.*%); retrying in 0.1 seconds\n", text)
+    assert.are.equal(3, select(2, text:gsub("\n", "")))
+  end))
+
   it("lets other accept errors crash the server", h.async_mock(function()
     local listener = failing_listener(E.EINVAL)
     local err = h.raises("OSError", trio.serve_listeners, function() end, {listener})
