@@ -114,6 +114,28 @@ describe("trio.SocketStream", function()
     assert.are.equal("AAAA", b:receive_some())
   end))
 
+  it("sends a Buffer larger than the socket buffers whole (partial writes go on from a view)", h.async(function()
+    local c, s = tcp_pair()
+    local _ <close> = closing(c, s)
+    local n = 3 * 1024 * 1024
+    local buf = trio.Buffer(n)
+    buf:fill(66)
+    local got = 0
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function()
+        c:send_all(buf)
+        c:send_eof()
+      end)
+      while true do
+        local d = s:receive_some()
+        if d == "" then break end
+        assert.is_nil(d:find("[^B]"))
+        got = got + #d
+      end
+    end)
+    assert.are.equal(n, got)
+  end))
+
   it("raises API.md §2 argument errors", h.async(function()
     local a, b = unix_pair()
     local _ <close> = closing(a, b)
