@@ -1,5 +1,6 @@
 /* l_core.c - luaopen_ltrio_core: builds the private C core table that the facade
 ** (bindings/ltrio/init.lua) turns into the public `trio` module. */
+#include <dlfcn.h>
 #include <stdlib.h>
 
 #include "l_task.h"
@@ -17,7 +18,16 @@ static int l_core_checkcallable(lua_State *L) {
   return 0;
 }
 
+/* Keeps this shared object loaded after lua_close: the process-wide loop, fd table
+** and pending lookups live in its static storage and outlive any Lua state. */
+static void pin_library(void) {
+  Dl_info info;
+  if (dladdr((void *)pin_library, &info) && info.dli_fname != NULL)
+    dlopen(info.dli_fname, RTLD_NOW | RTLD_NODELETE | RTLD_NOLOAD);
+}
+
 int luaopen_ltrio_core(lua_State *L) {
+  pin_library();
   setenv("UV_THREADPOOL_SIZE", "64", 0);  /* abandoned lookups must not starve new ones */
   if (lt_loop_uv() == NULL) return luaL_error(L, "ltrio: cannot create the event loop");
   lua_newtable(L);
