@@ -18,6 +18,7 @@
 
 #define RESOLVER "ltrio.socket.resolve"  /* registry: function(sock, addr, local) -> addr */
 #define MAX_IOV 1024
+#define ANC_MAX (1u << 20)  /* ancillary buffers beyond the kernel's optmem are useless */
 
 typedef struct {
   lt_sock_t s;
@@ -310,6 +311,7 @@ static int finish_recvmsg(lua_State *L, struct msghdr *msg, l_sockaddr_t *sa) {
 
 static int try_recvmsg(lua_State *L, lt_sock_t *s) {
   size_t n = (size_t)lua_tointeger(L, 2), anc = (size_t)lua_tointeger(L, 3);
+  if (anc > ANC_MAX) anc = ANC_MAX;
   int base = lua_gettop(L);
   void *ctl = anc ? ctlbuf(L, anc) : NULL;  /* anchored on the stack until the end */
   char *buf = l_scratch(L, &n);
@@ -367,6 +369,7 @@ static int try_recvmsg_into(lua_State *L, lt_sock_t *s) {
   struct iovec iov[MAX_IOV];
   int n = getiov(L, 2, iov, 1, "socket:recvmsg_into");
   size_t anc = (size_t)lua_tointeger(L, 3);
+  if (anc > ANC_MAX) anc = ANC_MAX;
   void *ctl = anc ? ctlbuf(L, anc) : NULL;
   l_sockaddr_t sa;
   struct msghdr msg = {.msg_name = &sa.ss, .msg_namelen = sizeof sa.ss, .msg_iov = iov,
