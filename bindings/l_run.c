@@ -107,6 +107,7 @@ static int l_core_run(lua_State *L) {
   active_clock = NULL;
   lt_run_end(&run);
   l_instruments_active = 0;
+  l_task_run_ended(L);
   if (status != LUA_OK) return lua_error(L);  /* the engine itself failed */
   int first = lua_gettop(L) - main_nres + 1;
   if (!lua_toboolean(L, first)) {

@@ -8,6 +8,9 @@
 #include "l_task.h"
 
 #define POOL "ltrio.pool"        /* registry: array of idle threads */
+#define REFS "ltrio.tasks"       /* registry: luaL_ref table anchoring live tasks */
+#define EXIT_HOOK "ltrio.exit_hook"  /* registry: facade function(task, objects) */
+#define POOL_KEEP 16             /* idle threads kept once a run has ended */
 #define ERRINFO "ltrio.errinfo"  /* registry: error value -> {name, traceback} */
 #define POOL_MAX 1024
 
@@ -24,7 +27,30 @@ l_task_t *l_current(void) { return running ? &running->base : NULL; }
 long l_tasks_allocated(void) { return tasks_allocated; }
 int l_threads_pooled(void) { return pool_n; }
 
-void l_pushtask(lua_State *L, task_t *t) { lua_rawgeti(L, LUA_REGISTRYINDEX, t->ref); }
+static int refs_ref = LUA_NOREF;  /* registry slot of the REFS table */
+
+void l_pushtask(lua_State *L, task_t *t) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, refs_ref);
+  lua_rawgeti(L, -1, t->ref);
+  lua_remove(L, -2);
+}
+
+void l_task_run_ended(lua_State *L) {
+  if (tasks_allocated == 0) {  /* a fresh table: the old one's array part would stay grown */
+    lua_newtable(L);
+    lua_rawseti(L, LUA_REGISTRYINDEX, refs_ref);
+  }
+  lua_getfield(L, LUA_REGISTRYINDEX, POOL);
+  while (pool_n > POOL_KEEP) {
+    lua_pushnil(L);
+    lua_rawseti(L, -2, pool_n--);
+  }
+  lua_pop(L, 1);
+  if (pool_n == 0) {
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, POOL);
+  }
+}
 
 /* Pushes the task's name: "main" or "source:line" of its function. */
 static void push_task_name(lua_State *L, task_t *t, int ud) {
@@ -114,8 +140,10 @@ task_t *l_spawn(lua_State *L, l_nursery_t *n, int nursery_idx, int fn, int nargs
     }
     lua_setiuservalue(L, -2, 1);
   }
-  lua_pushvalue(L, -1);
-  t->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, refs_ref);
+  lua_pushvalue(L, -2);
+  t->ref = luaL_ref(L, -2);
+  lua_pop(L, 1);
   t->nursery = n;
   t->nargs = nargs;
   lt_scope_init(&t->sleep_scope, INFINITY, 0);
@@ -161,11 +189,26 @@ static int attach_thread(lua_State *L, task_t *t) {
 
 /* ---- the scheduler's step ---- */
 
+/* Runs when coroutine.yield returns into a task that called it directly: the
+** error is raised there, inside any pcall around the yield. */
 static void foreign_yield_hook(lua_State *L, lua_Debug *ar) {
-  (void)ar;
+  if (ar->event != LUA_HOOKRET) return;
   lua_sethook(L, NULL, 0, 0);
   l_raisef(L, "RuntimeError",
            "coroutine.yield: a task must not yield directly; call ltrio's async functions instead");
+}
+
+/* Calls the facade's exit hook with the objects registered on a finished task
+** (locks it still holds). */
+static void notify_exit(lua_State *L, task_t *t) {
+  l_pushtask(L, t);
+  if (lua_getiuservalue(L, -1, 5) == LUA_TTABLE) {
+    lua_getfield(L, LUA_REGISTRYINDEX, EXIT_HOOK);
+    lua_insert(L, -3);
+    lua_pcall(L, 2, 0, 0);
+  } else {
+    lua_pop(L, 2);
+  }
 }
 
 static void finish_task(lua_State *L, task_t *t, int status, int nres) {
@@ -179,6 +222,7 @@ static void finish_task(lua_State *L, task_t *t, int status, int nres) {
     l_instrument_call(L, "after_task_step", t);
     l_instrument_call(L, "task_exited", t);
   }
+  notify_exit(L, t);
   lt_task_finish(&t->base.task);
   tasks_allocated--;
   if (t->is_main) {
@@ -208,7 +252,9 @@ static void finish_task(lua_State *L, task_t *t, int status, int nres) {
   lua_setiuservalue(L, -2, 1);
   lua_pop(L, 1);
   t->base.L = NULL;
-  luaL_unref(L, LUA_REGISTRYINDEX, t->ref);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, refs_ref);
+  luaL_unref(L, -1, t->ref);
+  lua_pop(L, 1);
   t->ref = LUA_NOREF;
 }
 
@@ -226,7 +272,7 @@ void l_task_step(lt_task_t *et, void *ud) {
   if (status == LUA_YIELD) {
     lua_pop(co, nres);
     if (!t->proper_yield) {
-      lua_sethook(co, foreign_yield_hook, LUA_MASKCOUNT, 1);
+      lua_sethook(co, foreign_yield_hook, LUA_MASKRET, 0);
       lt_task_yield(et);
     }
     if (l_instruments_active) l_instrument_call(L, "after_task_step", t);
@@ -416,10 +462,11 @@ static int l_core_unpark(lua_State *L) {
 
 /* trio.lowlevel.current_task()  [-0, +1, e] */
 static int l_core_current_task(lua_State *L) {
+  const char *fname = luaL_optstring(L, 1, "trio.lowlevel.current_task");
   if (lt_run_current() == NULL)
-    return l_raisef(L, "RuntimeError", "trio.lowlevel.current_task: must be called inside trio.run");
+    return l_raisef(L, "RuntimeError", "%s: must be called inside trio.run", fname);
   if (running == NULL)
-    return l_raisef(L, "RuntimeError", "trio.lowlevel.current_task: no task is running");
+    return l_raisef(L, "RuntimeError", "%s: no task is running", fname);
   l_pushtask(L, running);
   return 1;
 }
@@ -474,7 +521,33 @@ static int l_core_checkasync(lua_State *L) {
   return 0;
 }
 
+/* core.on_exit(task, obj, flag): registers (flag true) or forgets obj among the
+** objects the exit hook receives when 'task' finishes. */
+static int l_core_on_exit(lua_State *L) {
+  luaL_checkudata(L, 1, TASK_MT);
+  if (lua_getiuservalue(L, 1, 5) != LUA_TTABLE) {
+    if (!lua_toboolean(L, 3)) return 0;
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, 1, 5);
+  }
+  lua_pushvalue(L, 2);
+  lua_pushboolean(L, 1);
+  if (!lua_toboolean(L, 3)) lua_pushnil(L), lua_replace(L, -2);
+  lua_rawset(L, -3);
+  return 0;
+}
+
+/* core.set_exit_hook(fn) */
+static int l_core_set_exit_hook(lua_State *L) {
+  lua_settop(L, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, EXIT_HOOK);
+  return 0;
+}
+
 static const luaL_Reg core_funcs[] = {
+  {"on_exit", l_core_on_exit},
+  {"set_exit_hook", l_core_set_exit_hook},
   {"enter", l_core_enter},
   {"checkasync", l_core_checkasync},
   {"checkpoint", l_core_checkpoint},
@@ -511,6 +584,8 @@ void l_task_open(lua_State *L) {
   lua_pop(L, 1);
   lua_newtable(L);
   lua_setfield(L, LUA_REGISTRYINDEX, POOL);
+  lua_newtable(L);
+  refs_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   l_task_reset_errinfo(L);
   luaL_setfuncs(L, core_funcs, 0);
 }

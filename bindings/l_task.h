@@ -10,7 +10,8 @@
 #define TASK_MT "ltrio.Task"
 #define NURSERY_MT "ltrio.Nursery"
 #define SCOPE_MT "ltrio.CancelScope"
-#define TASK_UV 4  /* user values: thread (before it starts: its arguments), function, nursery, start status */
+#define TASK_UV 5  /* user values: thread (before it starts: its arguments), function, nursery,
+                      ** start status, objects to notify when the task exits */
 
 typedef struct l_nursery_s l_nursery_t;
 
@@ -41,6 +42,9 @@ struct l_nursery_s {
 
 /* Pushes the userdata of a live task. */
 void l_pushtask(lua_State *L, task_t *t);
+/* At the end of a run: forgets the references of finished tasks and trims the
+** pool of idle threads, so that memory returns to where it was. */
+void l_task_run_ended(lua_State *L);
 /* The running task of the current step, or NULL. */
 task_t *l_running(void);
 /* Creates a task running fn (at index 'fn') with the 'nargs' values above it,

@@ -246,6 +246,7 @@ static void run_batch(lt_run_t *r) {
 
 int lt_run_loop(lt_run_t *r) {
   while (!r->stop) {
+    expire_deadlines(r);  /* a clock jump or an elapsed deadline may make tasks runnable */
     if (lt_list_empty(&r->runq)) {
       poll_blocking(r);
     } else if (++r->batches_since_poll >= POLL_EVERY_BATCHES ||

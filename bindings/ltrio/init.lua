@@ -297,6 +297,9 @@ Event.__index = Event
 Event.__name = "ltrio.Event"
 
 function trio.Event() return setmetatable({ _set = false, _waiters = {} }, Event) end
+Event.__newindex = function(_, k)
+  error(newerror("AttributeError", ("Event has no field '%s'"):format(tostring(k))), 2)
+end
 function Event:is_set()
   checkself(self, Event, "Event:is_set")
   return self._set
@@ -315,29 +318,43 @@ function Event:wait()
 end
 
 -- ---- Lock --------------------------------------------------------------------------------
+-- The owner task is registered with core.on_exit: if it ends while holding the lock,
+-- the lock breaks and every waiter, present or future, gets BrokenResourceError (as Trio).
 
 local Lock = {}
 Lock.__index = Lock
 Lock.__name = "ltrio.Lock"
+local on_exit = core.on_exit
 
-function trio.Lock() return setmetatable({ _owner = false, _waiters = {} }, Lock) end
+function trio.Lock() return setmetatable({ _owner = false, _waiters = {}, _broken = false }, Lock) end
 function Lock:locked()
-  checkself(self, Lock, "Lock:locked") return self._owner ~= false end
+  checkself(self, Lock, "Lock:locked")
+  return self._owner ~= false
+end
+local function broken_lock(fname)
+  return newerror("BrokenResourceError", fname .. ": the task holding the lock exited without releasing it")
+end
+local function take(self, task)
+  self._owner = task
+  on_exit(task, self, true)
+end
 function Lock:acquire_nowait()
   checkself(self, Lock, "Lock:acquire_nowait")
-  local me = current_task()
+  local me = current_task("Lock:acquire_nowait")
   if self._owner == me then runtimeerror("Lock:acquire_nowait: attempt to re-acquire an already held Lock") end
+  if self._broken then error(broken_lock("Lock:acquire_nowait"), 2) end
   if self._owner then error(newerror("WouldBlock", "Lock:acquire_nowait: the lock is held"), 2) end
-  self._owner = me
+  take(self, me)
   return self
 end
 function Lock:acquire()
   checkself(self, Lock, "Lock:acquire")
   enter("Lock:acquire")
-  local me = current_task()
+  local me = current_task("Lock:acquire")
   if self._owner == me then runtimeerror("Lock:acquire: attempt to re-acquire an already held Lock") end
+  if self._broken then error(broken_lock("Lock:acquire"), 2) end
   if not self._owner then
-    self._owner = me
+    take(self, me)
     cancel_shielded_checkpoint()
   else
     wait_in(self._waiters, { task = me })  -- release hands the lock over directly
@@ -346,11 +363,26 @@ function Lock:acquire()
 end
 function Lock:release()
   checkself(self, Lock, "Lock:release")
-  if self._owner ~= current_task() then runtimeerror("Lock:release: can't release a Lock you don't own") end
+  local me = current_task("Lock:release")
+  if self._owner ~= me then runtimeerror("Lock:release: can't release a Lock you don't own") end
+  on_exit(me, self, false)
   local w = wake_first(self._waiters)
-  self._owner = w and w.task or false
+  if w then take(self, w.task) else self._owner = false end
 end
 Lock.__close = Lock.release
+Lock.__newindex = function(_, k)
+  error(newerror("AttributeError", ("Lock has no field '%s'"):format(tostring(k))), 2)
+end
+
+-- Called by the core when a task ends: breaks the locks it still holds.
+core.set_exit_hook(function(task, objects)
+  for lock in pairs(objects) do
+    if getmetatable(lock) == Lock and lock._owner == task then
+      lock._owner, lock._broken = false, true
+      wake_all(lock._waiters, nil, broken_lock("Lock:acquire"))
+    end
+  end
+end)
 
 -- ---- Semaphore ---------------------------------------------------------------------------
 
@@ -390,7 +422,7 @@ function semaphore_methods:acquire()
     rawset(self, "_value", self._value - 1)
     cancel_shielded_checkpoint()
   else
-    wait_in(self._waiters, { task = current_task() })
+    wait_in(self._waiters, { task = current_task("Semaphore:acquire") })
   end
   return self
 end
@@ -565,6 +597,12 @@ function ReceiveChannel:close()
 end
 
 SendChannel.__close, ReceiveChannel.__close = SendChannel.close, ReceiveChannel.close
+SendChannel.__newindex = function(_, k)
+  error(newerror("AttributeError", ("MemorySendChannel has no field '%s'"):format(tostring(k))), 2)
+end
+ReceiveChannel.__newindex = function(_, k)
+  error(newerror("AttributeError", ("MemoryReceiveChannel has no field '%s'"):format(tostring(k))), 2)
+end
 function SendChannel:aclose() self:close() core.checkpoint() end
 function ReceiveChannel:aclose() self:close() core.checkpoint() end
 
