@@ -168,6 +168,7 @@ void lt_run_wait_idle(lt_run_t *r, lt_task_t *t, double cushion) {
 
 static void expire_deadlines(lt_run_t *r) {
   lt_scope_t *s;
+  if (lt_deadlines_top(&r->deadlines) == NULL) return;
   double now = lt_run_now(r);
   while ((s = lt_deadlines_top(&r->deadlines)) != NULL && s->deadline <= now) lt_scope_cancel(s);
 }
