@@ -172,7 +172,7 @@ test: deps
 specs:
 	$(RUN_SPECS) $(BUSTED_ARGS) $(SPECS)
 
-ASAN_BUILD := build-asan
+ASAN_BUILD ?= build-asan
 ASAN_SO     = $(call lazy,ASAN_SO,$(CC) -print-file-name=libasan.so)
 UBSAN_SO    = $(call lazy,UBSAN_SO,$(CC) -print-file-name=libubsan.so)
 
@@ -190,12 +190,13 @@ sanitize: deps
 # What runs under valgrind (about 30x slower than plain): every spec by default. To keep
 # 'make check' within CI's time, set VALGRIND_SPECS to a subset (files or folders).
 VALGRIND_SPECS ?= $(SPECS)
+VALGRIND_TIMEOUT ?= 2400
 VALGRIND := valgrind -q --leak-check=full --show-leak-kinds=definite \
             --errors-for-leak-kinds=definite --error-exitcode=1 --keep-debuginfo=yes
 
 valgrind: check-deps
 	@$(MAKE) --no-print-directory all
-	LTRIO_VALGRIND=1 LTRIO_WRAP="$(VALGRIND)" $(RUN_SPECS) $(BUSTED_ARGS) $(VALGRIND_SPECS)
+	LTRIO_VALGRIND=1 LTRIO_SPEC_TIMEOUT=$(VALGRIND_TIMEOUT) LTRIO_WRAP="$(VALGRIND)" $(RUN_SPECS) $(BUSTED_ARGS) $(VALGRIND_SPECS)
 
 check: check-deps
 	@$(MAKE) --no-print-directory sanitize
