@@ -7,7 +7,7 @@ set -u
 REPS=${REPS:-3}
 C="$ROOT/bench/core"
 RAW="$RES/core.tmp"; : >"$RAW"
-busy_check
+WARN=$(busy_check); [ -n "$WARN" ] && echo "$WARN"
 
 # impl_cmd IMPL METRIC: the command line measuring METRIC (checkpoints|spawn|sleeping).
 impl_cmd() {
@@ -50,6 +50,7 @@ done
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), pinned to CPU 1, median of $REPS runs."
   echo "Lua: plain Lua 5.4 coroutines doing the same work (resume+yield, create+run, a suspended"
   echo "coroutine): the floor no Lua engine beats. Memory: lower is better."
+  [ -n "$WARN" ] && { echo; echo "$WARN"; }
   echo
   awk '
   function med(s,   n, a, i, j, t) { n = split(s, a, " "); if (!n) return ""

@@ -26,7 +26,7 @@ busy_check() {
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
   if awk -v l="$load" 'BEGIN{exit !(l > 0.5)}'; then
     echo "warning: load average $load before the run: other processes share the CPUs," \
-         "numbers will be noisy" | tee -a "$RES/notes.tmp"
+         "numbers will be noisy"
   fi
 }
 

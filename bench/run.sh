@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - `make bench`: ltrio's echo servers against every peer, one table of medians
-# with ratios to the raw C libuv server; writes bench/results/latest.md and latest.svg.
+# with ratios to the raw C libuv server; writes bench/results/latest.md and latest.svg
+# (quick.md and quick.svg for --quick).
 # Usage: bench/run.sh [--quick]   (env: REPS, DUR seconds per measurement, SERVERS, IDLE_N)
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -19,7 +20,7 @@ if [ "$IDLE_N" -gt $((limit - 100)) ]; then
   IDLE_N=$((limit - 100))
 fi
 RAW="$RES/raw.tmp"; : >"$RAW"; NOTES="$RES/notes.tmp"; : >"$NOTES"
-busy_check
+busy_check | tee -a "$NOTES"
 
 bench_build || { echo "bench: cannot build the load generator"; exit 1; }
 
@@ -81,6 +82,7 @@ if [ $QUICK = 0 ]; then
   fi
 fi
 
-bash "$ROOT/bench/table.sh" "$RAW" "$HTTP_RAW" "$NOTES" "$SERVERS" "$REPS" "$DUR" >"$RES/latest.md"
-cat "$RES/latest.md"
-bash "$ROOT/bench/plot.sh" "$RAW" "$RES/latest.svg" "$SERVERS"
+OUT=latest; [ $QUICK = 1 ] && OUT=quick   # a quick run never replaces the full report
+bash "$ROOT/bench/table.sh" "$RAW" "$HTTP_RAW" "$NOTES" "$SERVERS" "$REPS" "$DUR" >"$RES/$OUT.md"
+cat "$RES/$OUT.md"
+bash "$ROOT/bench/plot.sh" "$RAW" "$RES/$OUT.svg" "$SERVERS"

@@ -18,7 +18,9 @@ function median(key,   n, i, j, a, t) {
   return n % 2 ? a[(n + 1) / 2] : (a[n/2] + a[n/2 + 1]) / 2
 }
 function fmt(v) { return (v + 0 >= 100 || v == int(v)) ? sprintf("%d", v + 0.5) : sprintf("%.1f", v) }
-function row(label, t, k,   i, s, v, b, cell, line) {
+function row(label, t, k,   i, s, v, b, cell, line, any) {
+  for (i = 1; i <= ns; i++) if (cnt[S[i] SUBSEP t SUBSEP k]) any = 1
+  if (!any) return   # a test this run did not include
   line = "| " label " |"
   b = median("c_libuv" SUBSEP t SUBSEP k)
   for (i = 1; i <= ns; i++) {
@@ -63,7 +65,7 @@ END {
 }' "$RAW"
 if [ -s "$HTTP" ]; then
   echo
-  echo "HTTP (wrk -t1 -c100, \"Hello, world!\"), requests/s, median:"
+  echo "HTTP (wrk -t1 -c100, \"Hello, world\"), requests/s, median:"
   echo
   echo "| server | req/s | ratio to node |"
   echo "|---|---|---|"
@@ -72,11 +74,12 @@ if [ -s "$HTTP" ]; then
       for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
       return n % 2 ? a[(n + 1) / 2] : (a[n/2] + a[n/2 + 1]) / 2 }
     END { b = ("node_http" in v) ? med(v["node_http"]) : 0
-      for (s in v) { m = med(v[s]); printf "| %s | %d | %s |\n", s, m, (b > 0 ? sprintf("%.2f×", m / b) : "–") } }' "$HTTP"
+      n = split("node_http ltrio_http", order, " ")
+      for (i = 1; i <= n; i++) { s = order[i]; if (!(s in v)) continue; m = med(v[s]); printf "| %s | %d | %s |\n", s, m, (b > 0 ? sprintf("%.2f×", m / b) : "–") } }' "$HTTP"
 fi
 if [ -s "$NOTES" ]; then
   echo
-  echo "Skipped or failed:"
+  echo "Notes:"
   echo
   sort -u "$NOTES" | sed 's/^/- /'
 fi
