@@ -193,10 +193,15 @@ static void wake_idle_waiters(lt_run_t *r) {
 /* Nothing is runnable: wait for I/O, a deadline, a wakeup, or idleness. */
 static void poll_blocking(lt_run_t *r) {
   uint64_t events = r->events;
-  poll_nowait(r);
-  if (r->events != events || !lt_list_empty(&r->runq) || interrupt_pending) return;
-
   lt_scope_t *next = lt_deadlines_top(&r->deadlines);
+  int may_idle = !lt_list_empty(&r->idle_waiters) ||
+                 (r->clock.mock && next != NULL && r->clock.autojump < INFINITY);
+  if (may_idle) {  /* idleness is judged only after a poll that saw nothing */
+    poll_nowait(r);
+    if (r->events != events || !lt_list_empty(&r->runq) || interrupt_pending) return;
+    next = lt_deadlines_top(&r->deadlines);
+  }
+
   double timeout = next != NULL ? real_seconds_until(r, next->deadline) : INFINITY;
   double idle = INFINITY;
   int idle_kind = 0;  /* 1: wait_all_tasks_blocked, 2: autojump */
