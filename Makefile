@@ -190,7 +190,7 @@ sanitize: deps
 # What runs under valgrind (about 30x slower than plain): every spec by default. To keep
 # 'make check' within CI's time, set VALGRIND_SPECS to a subset (files or folders).
 VALGRIND_SPECS ?= $(SPECS)
-VALGRIND_TIMEOUT ?= 2400
+VALGRIND_TIMEOUT ?= 1200
 VALGRIND := valgrind -q --leak-check=full --show-leak-kinds=definite \
             --errors-for-leak-kinds=definite --error-exitcode=1 --keep-debuginfo=yes
 
