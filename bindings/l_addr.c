@@ -293,6 +293,7 @@ void l_addr_push(lua_State *L, const struct sockaddr *sa, socklen_t len) {
 /* __tostring: "127.0.0.1:80", "[::1]:80", or the elements joined by ':'. [-0, +1, m] */
 static int l_address__tostring(lua_State *L) {
   luaL_Buffer b;
+  if (!lua_istable(L, 1)) return luaL_tolstring(L, 1, NULL), 1;  /* a direct call */
   lua_rawgeti(L, 1, 1);
   const char *host = lua_tostring(L, -1);
   int v6 = host && strchr(host, ':') != NULL;

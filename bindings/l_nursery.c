@@ -178,6 +178,7 @@ static int l_core_reparent(lua_State *L) {
 }
 
 static int l_nursery__index(lua_State *L) {
+  luaL_checkudata(L, 1, NURSERY_MT);  /* a direct call may pass anything */
   const char *k = lua_tostring(L, 2);
   if (k && strcmp(k, "cancel_scope") == 0) {
     lua_getiuservalue(L, 1, 2);

@@ -65,7 +65,7 @@ static const luaL_Reg scope_methods[] = {
 };
 
 static int l_scope__index(lua_State *L) {
-  scope_ud_t *s = lua_touserdata(L, 1);
+  scope_ud_t *s = luaL_checkudata(L, 1, SCOPE_MT);  /* a direct call may pass anything */
   const char *k = lua_tostring(L, 2);
   if (k == NULL) return 0;
   if (strcmp(k, "deadline") == 0) lua_pushnumber(L, s->s.deadline);
@@ -80,7 +80,7 @@ static int l_scope__index(lua_State *L) {
 }
 
 static int l_scope__newindex(lua_State *L) {
-  scope_ud_t *s = lua_touserdata(L, 1);
+  scope_ud_t *s = luaL_checkudata(L, 1, SCOPE_MT);
   const char *k = lua_tostring(L, 2);
   if (k && strcmp(k, "deadline") == 0) {
     lt_scope_set_deadline(&s->s, checkdeadline(L, 3, "CancelScope.deadline"));
@@ -97,7 +97,7 @@ static int l_scope__newindex(lua_State *L) {
 }
 
 static int l_scope__tostring(lua_State *L) {
-  scope_ud_t *s = lua_touserdata(L, 1);
+  scope_ud_t *s = luaL_checkudata(L, 1, SCOPE_MT);
   const char *state = s->s.active ? "active" : s->s.entered ? "exited" : "unbound";
   lua_pushfstring(L, "ltrio.CancelScope (%s%s)", state, s->s.cancel_called ? ", cancelled" : "");
   return 1;

@@ -768,8 +768,8 @@ static int l_socket_close(lua_State *L) {
 
 /* __gc: releases the poll and closes the fd; never touches a task. */
 static int l_socket__gc(lua_State *L) {
-  l_socket_t *u = lua_touserdata(L, 1);
-  lt_sock_finalize(&u->s);
+  l_socket_t *u = luaL_testudata(L, 1, L_SOCKET_MT);  /* a direct call may pass anything */
+  if (u) lt_sock_finalize(&u->s);
   return 0;
 }
 
@@ -913,7 +913,7 @@ static int l_socket_set_inheritable(lua_State *L) {
 /* __index: methods (upvalue 1), then the fields, then the methods again through
 ** their metatable, which turns intentionally absent names into AttributeError. */
 static int l_socket__index_full(lua_State *L) {
-  lt_sock_t *s = &((l_socket_t *)lua_touserdata(L, 1))->s;
+  lt_sock_t *s = &((l_socket_t *)luaL_checkudata(L, 1, L_SOCKET_MT))->s;  /* a direct call may pass anything */
   lua_pushvalue(L, 2);
   if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
   lua_pop(L, 1);

@@ -472,7 +472,7 @@ static int l_core_current_task(lua_State *L) {
 }
 
 static int l_task__index(lua_State *L) {
-  task_t *t = lua_touserdata(L, 1);
+  task_t *t = luaL_checkudata(L, 1, TASK_MT);  /* a direct call may pass anything */
   const char *k = lua_tostring(L, 2);
   if (k && strcmp(k, "name") == 0) {
     push_task_name(L, t, 1);
@@ -486,7 +486,7 @@ static int l_task__newindex(lua_State *L) {
 }
 
 static int l_task__tostring(lua_State *L) {
-  task_t *t = lua_touserdata(L, 1);
+  task_t *t = luaL_checkudata(L, 1, TASK_MT);
   push_task_name(L, t, 1);
   lua_pushfstring(L, "ltrio.Task '%s'", lua_tostring(L, -1));
   return 1;
