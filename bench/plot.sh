@@ -21,7 +21,8 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set grid ytics
 set yrange [0:*]
-set key top right
+set key outside below horizontal
+set termoption noenhanced
 plot "$DATA" using 2:xtic(1) title "1 connection", '' using 3 title "100 connections", '' using 4 title "1000 connections"
 GP
 echo "chart: ${OUT#$PWD/}"
