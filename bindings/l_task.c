@@ -584,6 +584,7 @@ void l_task_open(lua_State *L) {
   lua_pop(L, 1);
   lua_newtable(L);
   lua_setfield(L, LUA_REGISTRYINDEX, POOL);
+  pool_n = 0;  /* a new state: the idle threads of an earlier (closed) state went with it */
   lua_newtable(L);
   refs_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   l_task_reset_errinfo(L);
