@@ -42,15 +42,24 @@ bench_build() {
 # The echo servers, in table order. c_libuv is the reference the ratios divide by.
 ECHO_SERVERS="c_libuv ltrio ltrio_raw luv cqueues luasocket trio node"
 
+# lua_for MODULE: the first Lua (5.4 preferred) that can require MODULE; Debian's lua-luv,
+# lua-cqueues and lua-socket ship 5.4 builds, older ones are a fallback.
+lua_for() {
+  local l
+  for l in lua5.4 lua5.3 lua5.2 lua5.1; do
+    command -v $l >/dev/null && $l -e "require '$1'" 2>/dev/null && { echo $l; return; }
+  done
+}
+
 # server_cmd NAME PORT: prints the command line that starts server NAME on PORT.
 server_cmd() {
   case $1 in
     c_libuv)   echo "$B/c_libuv_echo $2" ;;
     ltrio)     echo "$LTRIO $ROOT/scripts/echo_server.lua $2 127.0.0.1" ;;
     ltrio_raw) echo "$LTRIO $ROOT/bench/ltrio_echo_raw.lua $2" ;;
-    luv)       echo "lua5.4 $ROOT/bench/peers/luv_echo.lua $2" ;;
-    cqueues)   echo "lua5.4 $ROOT/bench/peers/cqueues_echo.lua $2" ;;
-    luasocket) echo "lua5.4 $ROOT/bench/peers/luasocket_echo.lua $2" ;;
+    luv)       echo "$(lua_for luv) $ROOT/bench/peers/luv_echo.lua $2" ;;
+    cqueues)   echo "$(lua_for cqueues) $ROOT/bench/peers/cqueues_echo.lua $2" ;;
+    luasocket) echo "$(lua_for socket) $ROOT/bench/peers/luasocket_echo.lua $2" ;;
     trio)      echo "$PY $ROOT/bench/peers/trio_echo.py $2" ;;
     node)      echo "node $ROOT/bench/peers/node_echo.js $2" ;;
     node_http) echo "node $ROOT/bench/peers/node_http.js $2" ;;
@@ -70,9 +79,10 @@ server_missing() {
         echo "ltrio has no trio.socket yet"
       fi ;;
     luv|cqueues|luasocket)
-      local m=$1; [ "$m" = luasocket ] && m=socket
-      command -v lua5.4 >/dev/null || { echo "lua5.4 missing"; return; }
-      lua5.4 -e "require '$m'" 2>/dev/null || echo "Lua 5.4 module '$m' missing (make bench-deps)" ;;
+      local m=$1 l; [ "$m" = luasocket ] && m=socket
+      l=$(lua_for $m)
+      if [ -z "$l" ]; then echo "no Lua can load module '$m' (make bench-deps)"
+      elif [ "$l" != lua5.4 ]; then echo "note: $1 runs under $l (no Lua 5.4 build of '$m')" >&2; fi ;;
     trio) "$PY" -c 'import trio' 2>/dev/null || echo "python3-trio missing (make bench-deps)" ;;
     node|node_http) command -v node >/dev/null || echo "nodejs missing (make bench-deps)" ;;
   esac

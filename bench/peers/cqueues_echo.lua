@@ -2,7 +2,7 @@
 -- Usage: lua5.4 cqueues_echo.lua PORT
 local cqueues = require "cqueues"
 local socket = require "cqueues.socket"
-local port = assert(math.tointeger(tonumber(arg[1])), "usage: cqueues_echo.lua PORT")
+local port = assert(tonumber(arg[1]), "usage: cqueues_echo.lua PORT")
 
 local cq = cqueues.new()
 local srv = assert(socket.listen{host = "127.0.0.1", port = port, reuseaddr = true, backlog = 4096})

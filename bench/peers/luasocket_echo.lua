@@ -1,7 +1,7 @@
 -- luasocket_echo.lua - echo server on lua-socket with socket.select: a bench peer.
 -- Usage: lua5.4 luasocket_echo.lua PORT. select(2) limits it to FD_SETSIZE (1024) fds.
 local socket = require "socket"
-local port = assert(math.tointeger(tonumber(arg[1])), "usage: luasocket_echo.lua PORT")
+local port = assert(tonumber(arg[1]), "usage: luasocket_echo.lua PORT")
 
 local server = assert(socket.bind("127.0.0.1", port, 4096))
 server:settimeout(0)

@@ -1,7 +1,7 @@
 -- luv_echo.lua - echo server on lua-luv (libuv streams driven from Lua callbacks): a bench peer.
 -- Usage: lua5.4 luv_echo.lua PORT
 local uv = require "luv"
-local port = assert(math.tointeger(tonumber(arg[1])), "usage: luv_echo.lua PORT")
+local port = assert(tonumber(arg[1]), "usage: luv_echo.lua PORT")
 
 local server = uv.new_tcp()
 assert(server:bind("127.0.0.1", port))
