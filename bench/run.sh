@@ -46,6 +46,10 @@ measure() {
     idle)    [ "$s" = luasocket ] && [ "$n" -gt 1000 ] && n=1000   # select(2): FD_SETSIZE
              r=$(load idle -c "$n" -d 2) ;;
   esac
+  if ! kill -0 "$SRV_PID" 2>/dev/null; then
+    echo "$s ($t): the server exited during the test: $(tail -n 2 "$RES/server.log.tmp" | tr '\n' ' ')" |
+      tee -a "$NOTES"
+  fi
   server_stop
   printf '%-10s %-8s %s\n' "$s" "$t" "${r#RESULT }"
   local k
