@@ -57,7 +57,8 @@ static uint64_t now_us(void) {
 
 static void fail(conn *c, const char *what) {
   nerr++;
-  if (nerr <= 5) fprintf(stderr, "loadgen: conn %d: %s (%s)\n", c->idx, what, strerror(errno));
+  if (nerr <= 5) fprintf(stderr, "loadgen: conn %d: %s%s%s%s\n", c->idx, what, errno ? " (" : "",
+                        errno ? strerror(errno) : "", errno ? ")" : "");
   errwhat = what;
 }
 
@@ -259,7 +260,8 @@ static int all_quiet(void) {
 }
 
 static uint64_t percentile(double p) {
-  uint64_t want = (uint64_t)(p * (double)(nreq ? nreq : 1)), acc = 0;
+  uint64_t want = (uint64_t)(p * (double)nreq), acc = 0;
+  if (!nreq) return 0;
   for (uint64_t us = 0; us < HIST_US; us++) if ((acc += hist[us]) >= want && acc) return us;
   return HIST_US;
 }
