@@ -118,22 +118,52 @@ static const op_t ops[OP_N];
 
 static int op_step(lua_State *L, l_task_t *t, int id, int waited);
 
+/* An operation id, or'ed with OP_STREAM when the caller is a SocketStream: system
+** errors then become ClosedResourceError (EBADF, ENOTSOCK) or BrokenResourceError
+** (any other errno, the OSError in field 'cause'), as Trio's stream error translation. */
+#define OP_STREAM 0x100
+
+/* Pushes the stream error for a negative errno. */
+static void push_stream_error(lua_State *L, int err) {
+  if (err == -EBADF || err == -ENOTSOCK) {
+    l_newerror(L, "ClosedResourceError", "this socket was already closed");
+    return;
+  }
+  l_pushoserror(L, err, NULL);
+  int cause = lua_gettop(L);
+  const char *msg = lua_pushfstring(L, "socket connection broken: %s", luaL_tolstring(L, cause, NULL));
+  l_newerror(L, "BrokenResourceError", msg);
+  lua_pushvalue(L, cause);
+  lua_setfield(L, -2, "cause");
+  lua_replace(L, cause);
+  lua_settop(L, cause);
+}
+
+static int op_fail(lua_State *L, l_task_t *t, int ctx, int err, int waited) {
+  const char *fname = ops[ctx & 0xff].fname;
+  if (!(ctx & OP_STREAM) || err >= 0 || err <= -4096) {
+    if (waited) return l_raise(L, err, fname);
+    return schedraise_err(L, t, err, fname);
+  }
+  push_stream_error(L, err);
+  return waited ? lua_error(L) : schedraise(L, t);
+}
+
 static int op_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status;
   l_task_t *t = l_current();
-  l_outcome(L, t, ops[ctx].fname);
+  l_outcome(L, t, ops[ctx & 0xff].fname);
   return op_step(L, t, (int)ctx, 1);
 }
 
-static int op_step(lua_State *L, l_task_t *t, int id, int waited) {
-  const op_t *op = &ops[id];
+static int op_step(lua_State *L, l_task_t *t, int ctx, int waited) {
+  const op_t *op = &ops[ctx & 0xff];
   lt_sock_t *s = &((l_socket_t *)lua_touserdata(L, 1))->s;
   if (s->fd < 0) return l_raise(L, LT_ECLOSED, op->fname);
   int r = op->fn(L, s);
   if (r >= 0) return waited ? r : l_schedpoint(L, t, r);
-  if (r == -EAGAIN || r == -EWOULDBLOCK) return waitfd(L, t, s->fd, op->dir, op->fname, id, op_k);
-  if (waited) return l_raise(L, r, op->fname);
-  return schedraise_err(L, t, r, op->fname);
+  if (r == -EAGAIN || r == -EWOULDBLOCK) return waitfd(L, t, s->fd, op->dir, op->fname, ctx, op_k);
+  return op_fail(L, t, ctx, r, waited);
 }
 
 /* checkpoint_if_cancelled, then the operation. */
@@ -431,6 +461,33 @@ static int try_send(lua_State *L, lt_sock_t *s) {
   ssize_t r = lt_sock_send(s->fd, p, len, (int)lua_tointeger(L, 3));
   if (r < 0) return (int)r;
   lua_pushinteger(L, r);
+  return 1;
+}
+
+/* core.stream_recv(sock, n) -> string: socket:recv for SocketStream:receive_some,
+** raising stream errors.  [-0, +1, e] */
+static int l_core_stream_recv(lua_State *L) {
+  l_task_t *t = l_checkasync(L, "SocketStream:receive_some");
+  opensock(L, "SocketStream:receive_some");
+  lua_pushinteger(L, 0);  /* flags */
+  lua_settop(L, 3);
+  l_checkcancel(L, t);
+  return op_step(L, t, OP_RECV | OP_STREAM, 0);
+}
+
+/* core.stream_send(sock, data) -> nbytes: socket:send for SocketStream:send_all.  [-0, +1, e] */
+static int l_core_stream_send(lua_State *L) {
+  l_task_t *t = l_checkasync(L, "SocketStream:send_all");
+  opensock(L, "SocketStream:send_all");
+  lua_pushinteger(L, 0);  /* flags */
+  lua_settop(L, 3);
+  l_checkcancel(L, t);
+  return op_step(L, t, OP_SEND | OP_STREAM, 0);
+}
+
+/* core.is_real_socket(v) -> boolean (not a fake from a custom socket factory) */
+static int l_core_is_real_socket(lua_State *L) {
+  lua_pushboolean(L, luaL_testudata(L, 1, L_SOCKET_MT) != NULL);
   return 1;
 }
 
@@ -1057,4 +1114,10 @@ void l_socket_open(lua_State *L) {
   lua_setfield(L, -3, "SocketType");       /* core.SocketType */
   lua_pop(L, 1);                           /* the metatable */
   luaL_setfuncs(L, socket_funcs, 0);
+  lua_pushcfunction(L, l_core_stream_recv);
+  lua_setfield(L, -2, "stream_recv");
+  lua_pushcfunction(L, l_core_stream_send);
+  lua_setfield(L, -2, "stream_send");
+  lua_pushcfunction(L, l_core_is_real_socket);
+  lua_setfield(L, -2, "is_real_socket");
 }

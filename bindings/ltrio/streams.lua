@@ -23,6 +23,9 @@ local MAX_SIZE = 0x7FFFFFFF
 local SEND_CHUNK = 256 * 1024
 
 return function(trio, core)
+  -- Real sockets take the core's stream calls, which raise stream errors directly
+  -- (no pcall on the hot path); fakes from a custom factory go through their methods.
+  local is_real_socket, stream_recv, stream_send = core.is_real_socket, core.stream_recv, core.stream_send
   local socket, lowlevel = trio.socket, trio.lowlevel
   local E = trio.errno
   local iserror, checkpoint = trio.iserror, trio.checkpoint
@@ -213,10 +216,17 @@ return function(trio, core)
       return
     end
     local send, piece, off = sock.send, data, 0
+    local real = is_real_socket(sock)
     while true do
-      local ok, n = pcall(send, sock, piece)
+      local ok, n
+      if real then
+        ok, n = pcall(stream_send, sock, piece)
+      else
+        ok, n = pcall(send, sock, piece)
+      end
       if not ok then
         self[SENDING] = false
+        if real then error(n, 0) end
         translate(n)
       end
       off = off + n
@@ -245,6 +255,7 @@ return function(trio, core)
       end
     end
     local sock = rawget(self, SOCK)
+    if is_real_socket(sock) then return stream_recv(sock, n) end  -- errors come translated
     local ok, data = pcall(sock.recv, sock, n)
     if ok then return data end
     translate(data)
