@@ -146,7 +146,8 @@ static int l_core_nursery_pending(lua_State *L) {
 
 /* core.nursery_closed(nursery) -> boolean */
 static int l_core_nursery_closed(lua_State *L) {
-  lua_pushboolean(L, checknursery(L, 1, "Nursery")->closed);
+  const char *fname = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "Nursery";
+  lua_pushboolean(L, checknursery(L, 1, fname)->closed);
   return 1;
 }
 

@@ -76,14 +76,16 @@ static void record_failure(lua_State *L, int err) {
   lua_pop(L, 1);
 }
 
-/* core.run(clock, instruments, fn, ...) -> fn's results  [-0, +?, e] */
+/* core.run(fname, clock, instruments, fn, ...) -> fn's results  [-0, +?, e] */
 static int l_core_run(lua_State *L) {
+  const char *fname = luaL_checkstring(L, 1);
   if (lt_run_current() != NULL) {
     if (host_mode)
       return l_raisef(L, "RuntimeError",
-                      "trio.run: the script already is the main task of a run; call main() directly");
-    return l_raisef(L, "RuntimeError", "trio.run: cannot be called inside a run");
+                      "%s: the script already is the main task of a run; call main() directly", fname);
+    return l_raisef(L, "RuntimeError", "%s: cannot be called inside a run", fname);
   }
+  lua_remove(L, 1);
   clock_ud_t *clock = lua_isnil(L, 1) ? NULL : luaL_checkudata(L, 1, CLOCK_MT);
   if (lua_istable(L, 2)) lua_pushvalue(L, 2);
   else lua_newtable(L);
@@ -133,6 +135,12 @@ static int l_core_set_host(lua_State *L) {
 
 /* ---- the clock ---- */
 
+static clock_ud_t *checkclock(lua_State *L, int i, const char *fname) {
+  clock_ud_t *c = luaL_testudata(L, i, CLOCK_MT);
+  if (c == NULL) l_argerror(L, i, fname, "self", "MockClock");
+  return c;
+}
+
 static lt_clock_t *clock_of(clock_ud_t *c) { return c == active_clock ? &run.clock : &c->c; }
 
 static double check_rate(lua_State *L, int i, const char *fname) {
@@ -172,7 +180,7 @@ static int l_clock_new(lua_State *L) {
 
 /* clock:jump(seconds)  [-0, +0, e] */
 static int l_clock_jump(lua_State *L) {
-  clock_ud_t *c = luaL_checkudata(L, 1, CLOCK_MT);
+  clock_ud_t *c = checkclock(L, 1, "MockClock:jump");
   double s = l_checknum(L, 2, "MockClock:jump", "seconds");
   if (isnan(s) || s < 0) return l_argvalue(L, 2, "MockClock:jump", "seconds", "time can't go backwards");
   if (c == active_clock) lt_clock_jump(&run, s);
@@ -182,14 +190,14 @@ static int l_clock_jump(lua_State *L) {
 
 /* clock:current_time()  [-0, +1, -] */
 static int l_clock_current_time(lua_State *L) {
-  clock_ud_t *c = luaL_checkudata(L, 1, CLOCK_MT);
+  clock_ud_t *c = checkclock(L, 1, "MockClock:current_time");
   lt_clock_t *k = clock_of(c);
   lua_pushnumber(L, k->virt_base + (double)(uv_hrtime() - k->real_base) / 1e9 * k->rate);
   return 1;
 }
 
 static int l_clock__index(lua_State *L) {
-  clock_ud_t *c = luaL_checkudata(L, 1, CLOCK_MT);
+  clock_ud_t *c = checkclock(L, 1, "MockClock.__index");
   const char *k = lua_tostring(L, 2);
   if (k && strcmp(k, "rate") == 0) lua_pushnumber(L, clock_of(c)->rate);
   else if (k && strcmp(k, "autojump_threshold") == 0) lua_pushnumber(L, clock_of(c)->autojump);
@@ -200,7 +208,7 @@ static int l_clock__index(lua_State *L) {
 }
 
 static int l_clock__newindex(lua_State *L) {
-  clock_ud_t *c = luaL_checkudata(L, 1, CLOCK_MT);
+  clock_ud_t *c = checkclock(L, 1, "MockClock.__newindex");
   const char *k = lua_tostring(L, 2);
   if (k && strcmp(k, "rate") == 0) lt_clock_set_rate(clock_of(c), check_rate(L, 3, "MockClock.rate"));
   else if (k && strcmp(k, "autojump_threshold") == 0)

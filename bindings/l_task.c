@@ -447,7 +447,8 @@ static int l_core_park(lua_State *L) {
 
 /* core.unpark(task, token) -> boolean: wakes the task if it still waits on token. */
 static int l_core_unpark(lua_State *L) {
-  task_t *t = luaL_checkudata(L, 1, TASK_MT);
+  task_t *t = luaL_testudata(L, 1, TASK_MT);
+  if (t == NULL) return l_argerror(L, 1, "trio.lowlevel.unpark", "task", "Task");
   int ok = t->base.task.state == LT_TASK_PARKED && t->park_token != NULL &&
            t->park_token == lua_topointer(L, 2);
   if (ok) {
@@ -462,7 +463,7 @@ static int l_core_unpark(lua_State *L) {
 
 /* trio.lowlevel.current_task()  [-0, +1, e] */
 static int l_core_current_task(lua_State *L) {
-  const char *fname = luaL_optstring(L, 1, "trio.lowlevel.current_task");
+  const char *fname = lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : "trio.lowlevel.current_task";
   if (lt_run_current() == NULL)
     return l_raisef(L, "RuntimeError", "%s: must be called inside trio.run", fname);
   if (running == NULL)
@@ -472,7 +473,8 @@ static int l_core_current_task(lua_State *L) {
 }
 
 static int l_task__index(lua_State *L) {
-  task_t *t = luaL_checkudata(L, 1, TASK_MT);  /* a direct call may pass anything */
+  task_t *t = luaL_testudata(L, 1, TASK_MT);  /* a direct call may pass anything */
+  if (t == NULL) return l_argerror(L, 1, "Task.__index", "self", "Task");
   const char *k = lua_tostring(L, 2);
   if (k && strcmp(k, "name") == 0) {
     push_task_name(L, t, 1);
@@ -486,7 +488,8 @@ static int l_task__newindex(lua_State *L) {
 }
 
 static int l_task__tostring(lua_State *L) {
-  task_t *t = luaL_checkudata(L, 1, TASK_MT);
+  task_t *t = luaL_testudata(L, 1, TASK_MT);
+  if (t == NULL) return l_argerror(L, 1, "Task.__tostring", "self", "Task");
   push_task_name(L, t, 1);
   lua_pushfstring(L, "ltrio.Task '%s'", lua_tostring(L, -1));
   return 1;
@@ -502,7 +505,7 @@ static int l_core_start_status(lua_State *L) {
 
 /* core.set_start_status(task, status) */
 static int l_core_set_start_status(lua_State *L) {
-  luaL_checkudata(L, 1, TASK_MT);
+  if (luaL_testudata(L, 1, TASK_MT) == NULL) return l_argerror(L, 1, "trio.started", "task", "Task");
   lua_settop(L, 2);
   lua_setiuservalue(L, 1, 4);
   return 0;
@@ -524,7 +527,7 @@ static int l_core_checkasync(lua_State *L) {
 /* core.on_exit(task, obj, flag): registers (flag true) or forgets obj among the
 ** objects the exit hook receives when 'task' finishes. */
 static int l_core_on_exit(lua_State *L) {
-  luaL_checkudata(L, 1, TASK_MT);
+  if (luaL_testudata(L, 1, TASK_MT) == NULL) return l_argerror(L, 1, "trio.Lock", "task", "Task");
   if (lua_getiuservalue(L, 1, 5) != LUA_TTABLE) {
     if (!lua_toboolean(L, 3)) return 0;
     lua_newtable(L);

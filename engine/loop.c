@@ -208,7 +208,9 @@ static void poll_blocking(lt_run_t *r) {
   if (!lt_list_empty(&r->idle_waiters)) {
     idle = lt_container_of(r->idle_waiters.next, lt_task_t, wait_node)->wait_key;
     idle_kind = 1;
-  } else if (r->clock.mock && next != NULL && r->clock.autojump < INFINITY) {
+  }
+  /* the smaller of the cushion and the autojump threshold wins; a tie goes to the waiter */
+  if (r->clock.mock && next != NULL && r->clock.autojump < idle) {
     idle = r->clock.autojump;
     idle_kind = 2;
   }

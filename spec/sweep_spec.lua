@@ -118,24 +118,9 @@ local calls = 0
 -- recorded as known instead of failing the spec ("self": wrong values as self;
 -- "args": wrong arguments). Remove an entry once the binding is fixed.
 local KNOWN = {
-  ["trio.lowlevel.unpark"] = { args = "core.unpark checks its arguments with luaL_checkudata: plain-string errors" },
-  ["trio.lowlevel.current_task"] = { args = "an extra argument reaches luaL_checkstring: plain-string error" },
-  ["trio.aclose_forcefully"] = { args = "a table without aclose gets TypeError from CancelScope:run, not from aclose_forcefully" },
-  ["trio.run_with"] = { args = "inside a run the RuntimeError names trio.run" },
   ["trio.socket.from_stdlib_socket"] = { args = "a non-integer number gets TypeError naming trio.socket.socket #4 'fileno'" },
   ["trio.open_unix_socket"] = { args = "an embedded NUL gets ValueError naming socket:connect" },
-  ["Nursery:start"] = { self = "a wrong self gets TypeError 'Nursery: bad argument #1' without the method name" },
-  ["MockClock:jump"] = { self = "a wrong self reaches luaL_checkudata: plain-string error" },
 }
-for _, c in ipairs { "SocketStream", "SocketListener", "FdStream" } do
-  for _, m in ipairs { "send_all", "receive_some", "send_eof", "wait_send_all_might_not_block", "close",
-                       "aclose", "getsockopt", "setsockopt", "accept", "fileno" } do
-    KNOWN[c .. ":" .. m] = { self = "the Lua facade's methods index a wrong self with rawget or a method " ..
-                                    "call: plain-string errors" }
-  end
-end
-KNOWN["MemorySendChannel:aclose"] = KNOWN["SocketStream:close"]
-KNOWN["MemoryReceiveChannel:aclose"] = KNOWN["SocketStream:close"]
 local known_seen = {}
 
 local function fail(name, what, desc)

@@ -102,7 +102,7 @@ end
 
 function trio.run(fn, ...)
   checkcallable(fn, "trio.run", "fn", 1)
-  return core.run(nil, nil, fn, ...)
+  return core.run("trio.run", nil, nil, fn, ...)
 end
 
 local run_options = { clock = true, instruments = true }
@@ -128,7 +128,7 @@ function trio.run_with(opts, fn, ...)
       end
     end
   end
-  return core.run(clock, instruments, fn, ...)
+  return core.run("trio.run_with", clock, instruments, fn, ...)
 end
 
 -- ---- time and checkpoints -----------------------------------------------------------
@@ -225,9 +225,10 @@ end
 
 -- nursery:start(fn, ...): runs fn in a private nursery until it calls trio.started.
 function core.Nursery_methods.start(self, fn, ...)
+  core.nursery_closed(self, "Nursery:start")  -- TypeError for a wrong self
   core.checkasync("Nursery:start")
   checkcallable(fn, "Nursery:start", "fn", 1)
-  if core.nursery_closed(self) then runtimeerror("Nursery:start: the nursery is closed to new arrivals") end
+  if core.nursery_closed(self, "Nursery:start") then runtimeerror("Nursery:start: the nursery is closed to new arrivals") end
   local status = { target = self }
   local args = pack(...)
   core.nursery_pending(self, 1)
@@ -603,8 +604,16 @@ end
 ReceiveChannel.__newindex = function(_, k)
   error(newerror("AttributeError", ("MemoryReceiveChannel has no field '%s'"):format(tostring(k))), 2)
 end
-function SendChannel:aclose() self:close() core.checkpoint() end
-function ReceiveChannel:aclose() self:close() core.checkpoint() end
+function SendChannel:aclose()
+  checkself(self, SendChannel, "MemorySendChannel:aclose")
+  self:close()
+  core.checkpoint()
+end
+function ReceiveChannel:aclose()
+  checkself(self, ReceiveChannel, "MemoryReceiveChannel:aclose")
+  self:close()
+  core.checkpoint()
+end
 
 -- ---- trio.testing and trio.lowlevel ----------------------------------------------------------
 

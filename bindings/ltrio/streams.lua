@@ -195,6 +195,9 @@ return function(trio, core)
 
   -- [async] Sends every byte of 'data' (a string or a Buffer); partial writes loop.
   function SocketStream:send_all(data)
+    if getmetatable(self) ~= stream_mt then
+      raise("TypeError", "SocketStream:send_all: bad self (ltrio.SocketStream expected, got " .. type(self) .. ")")
+    end
     local sock = rawget(self, SOCK)
     if type(data) ~= "string" and not isbuffer(data) then
       argerror("SocketStream:send_all", 1, "data", "string or Buffer expected", data)
@@ -242,6 +245,9 @@ return function(trio, core)
 
   -- [async] Returns up to 'max_bytes' bytes (default 65536); "" at end of file.
   function SocketStream:receive_some(max_bytes)
+    if getmetatable(self) ~= stream_mt then
+      raise("TypeError", "SocketStream:receive_some: bad self (ltrio.SocketStream expected, got " .. type(self) .. ")")
+    end
     local n = DEFAULT_RECEIVE_SIZE
     if max_bytes ~= nil then
       if mtype(max_bytes) == "integer" then
@@ -391,9 +397,13 @@ return function(trio, core)
     if resource == nil or (type(resource) ~= "table" and type(resource) ~= "userdata") then
       argerror("trio.aclose_forcefully", 1, "resource", "closable object expected", resource)
     end
+    local aclose = resource.aclose
+    if type(aclose) ~= "function" then
+      argerror("trio.aclose_forcefully", 1, "resource", "object with an aclose method expected", resource)
+    end
     local cs = trio.CancelScope()
     cs:cancel()
-    cs:run(resource.aclose, resource)
+    cs:run(aclose, resource)
   end
 
   ---------------------------------------------------------------------------------
@@ -556,6 +566,25 @@ return function(trio, core)
     local fd = rawget(self, FD)
     if fd then rawset(self, FD, false); core.fd_close(fd) end
   end
+
+  -- Every method checks its self first: a method called on another value raises
+  -- TypeError naming the method (the two hot SocketStream methods check inline).
+  local function guard_methods(methods, mt, class, inline)
+    for name, f in pairs(methods) do
+      if type(f) == "function" and not inline[name] then
+        local fname = class .. ":" .. name
+        methods[name] = function(self, ...)
+          if getmetatable(self) ~= mt then
+            raise("TypeError", string.format("%s: bad self (%s expected, got %s)", fname, mt.__name, type(self)))
+          end
+          return f(self, ...)
+        end
+      end
+    end
+  end
+  guard_methods(SocketStream, stream_mt, "SocketStream", {send_all = true, receive_some = true})
+  guard_methods(SocketListener, listener_mt, "SocketListener", {})
+  guard_methods(FdStream, fdstream_mt, "FdStream", {})
 
   trio.SocketStream = new_stream
   trio.SocketListener = new_listener
