@@ -26,8 +26,19 @@ typedef struct {
 
 /* ---- checkers ---- */
 
+static const void *socket_mt;  /* the class metatable, compared by identity */
+
+/* The socket at 'i', or NULL (luaL_testudata without a registry lookup by name). */
+static l_socket_t *testsock(lua_State *L, int i) {
+  l_socket_t *u = lua_touserdata(L, i);
+  if (u == NULL || !lua_getmetatable(L, i)) return NULL;
+  if (lua_topointer(L, -1) != socket_mt) u = NULL;
+  lua_pop(L, 1);
+  return u;
+}
+
 static lt_sock_t *checksock(lua_State *L, int i, const char *fname) {
-  l_socket_t *u = luaL_testudata(L, i, L_SOCKET_MT);
+  l_socket_t *u = testsock(L, i);
   if (!u) l_argerror(L, i, fname, "self", "socket");
   return &u->s;
 }
@@ -478,7 +489,8 @@ static int l_core_stream_recv(lua_State *L) {
 /* core.stream_send(sock, data) -> nbytes: socket:send for SocketStream:send_all.  [-0, +1, e] */
 static int l_core_stream_send(lua_State *L) {
   l_task_t *t = l_checkasync(L, "SocketStream:send_all");
-  opensock(L, "SocketStream:send_all");
+  lt_sock_t *s = opensock(L, "SocketStream:send_all");
+  if (s->shut_wr) return l_raisef(L, "ClosedResourceError", "can't send data after sending EOF");
   lua_pushinteger(L, 0);  /* flags */
   lua_settop(L, 3);
   l_checkcancel(L, t);
@@ -487,7 +499,7 @@ static int l_core_stream_send(lua_State *L) {
 
 /* core.is_real_socket(v) -> boolean (not a fake from a custom socket factory) */
 static int l_core_is_real_socket(lua_State *L) {
-  lua_pushboolean(L, luaL_testudata(L, 1, L_SOCKET_MT) != NULL);
+  lua_pushboolean(L, testsock(L, 1) != NULL);
   return 1;
 }
 
@@ -970,9 +982,9 @@ static int l_socket_set_inheritable(lua_State *L) {
 /* __index: methods (upvalue 1), then the fields, then the methods again through
 ** their metatable, which turns intentionally absent names into AttributeError. */
 static int l_socket__index_full(lua_State *L) {
-  lt_sock_t *s = &((l_socket_t *)luaL_checkudata(L, 1, L_SOCKET_MT))->s;  /* a direct call may pass anything */
+  lt_sock_t *s = checksock(L, 1, "socket.__index");  /* a direct call may pass anything */
   lua_pushvalue(L, 2);
-  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;  /* methods first */
   lua_pop(L, 1);
   const char *k = lua_tostring(L, 2);
   if (k && lua_type(L, 2) == LUA_TSTRING) {
@@ -1104,6 +1116,7 @@ static const luaL_Reg socket_funcs[] = {
 void l_socket_open(lua_State *L) {
   l_addr_open(L);
   luaL_newmetatable(L, L_SOCKET_MT);
+  socket_mt = lua_topointer(L, -1);
   luaL_setfuncs(L, socket_meta, 0);
   lua_pushliteral(L, "ltrio.socket");
   lua_setfield(L, -2, "__name");

@@ -13,7 +13,7 @@ local mtype, floor = math.type, math.floor
 
 -- Keys of the private slots of stream and listener objects (tables, so no user key
 -- can collide with them).
-local SOCK, SENDING = {}, {}
+local SOCK, SENDING, REAL, GUARD = {}, {}, {}, {}
 
 local DEFAULT_RECEIVE_SIZE = 65536
 local NOTSENT_LOWAT = 16384
@@ -167,6 +167,10 @@ return function(trio, core)
     return "ltrio.SocketStream (" .. tostring(rawget(self, SOCK)) .. ")"
   end
 
+  -- The to-be-closed guard of send_all on real sockets: leaving send_all by any
+  -- path (return, error, cancellation) releases the send conflict detector.
+  local guard_mt = {__close = function(g) rawset(g[1], SENDING, false) end}
+
   local function new_stream(sock)
     if not socket.is_socket(sock) then
       argerror("trio.SocketStream", 1, "sock", "socket expected", sock)
@@ -185,6 +189,10 @@ return function(trio, core)
     local self = {}
     rawset(self, SOCK, sock)
     rawset(self, SENDING, false)
+    if is_real_socket(sock) then
+      rawset(self, REAL, true)
+      rawset(self, GUARD, setmetatable({self}, guard_mt))
+    end
     return setmetatable(self, stream_mt)
   end
 
@@ -201,6 +209,30 @@ return function(trio, core)
     local sock = rawget(self, SOCK)
     if type(data) ~= "string" and not isbuffer(data) then
       argerror("SocketStream:send_all", 1, "data", "string or Buffer expected", data)
+    end
+    if rawget(self, REAL) then
+      -- real sockets: core.stream_send raises stream errors (and the send-after-EOF
+      -- error) itself, so no pcall and no field lookups on the hot path
+      if rawget(self, SENDING) then busy() end
+      local _ <close> = rawget(self, GUARD)
+      self[SENDING] = true
+      local total = #data
+      if total == 0 then
+        if sock:fileno() == -1 then raise("ClosedResourceError", "socket was already closed") end
+        if sock.did_shutdown_SHUT_WR then raise("ClosedResourceError", "can't send data after sending EOF") end
+        return checkpoint()
+      end
+      local off = stream_send(sock, data)
+      while off < total do
+        local piece
+        if type(data) == "string" then
+          piece = data:sub(off + 1, off + SEND_CHUNK)
+        else
+          piece = data:view(off + 1)
+        end
+        off = off + stream_send(sock, piece)
+      end
+      return
     end
     if sock.did_shutdown_SHUT_WR then
       raise("ClosedResourceError", "can't send data after sending EOF")
@@ -219,17 +251,10 @@ return function(trio, core)
       return
     end
     local send, piece, off = sock.send, data, 0
-    local real = is_real_socket(sock)
     while true do
-      local ok, n
-      if real then
-        ok, n = pcall(stream_send, sock, piece)
-      else
-        ok, n = pcall(send, sock, piece)
-      end
+      local ok, n = pcall(send, sock, piece)
       if not ok then
         self[SENDING] = false
-        if real then error(n, 0) end
         translate(n)
       end
       off = off + n
@@ -261,7 +286,7 @@ return function(trio, core)
       end
     end
     local sock = rawget(self, SOCK)
-    if is_real_socket(sock) then return stream_recv(sock, n) end  -- errors come translated
+    if rawget(self, REAL) then return stream_recv(sock, n) end  -- errors come translated
     local ok, data = pcall(sock.recv, sock, n)
     if ok then return data end
     translate(data)
