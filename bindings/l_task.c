@@ -7,7 +7,6 @@
 
 #include "l_task.h"
 
-#define POOL "ltrio.pool"        /* registry: array of idle threads */
 #define REFS "ltrio.tasks"       /* registry: luaL_ref table anchoring live tasks */
 #define EXIT_HOOK "ltrio.exit_hook"  /* registry: facade function(task, objects) */
 #define POOL_KEEP 16             /* idle threads kept once a run has ended */
@@ -15,7 +14,9 @@
 #define POOL_MAX 1024
 
 static task_t *running;          /* the task being stepped */
-static int pool_n;               /* idle threads in POOL */
+static int pool_n;               /* idle threads in the pool */
+static int pool_ref = LUA_NOREF; /* registry slot of the pool (array of idle threads) */
+static int task_mt_ref = LUA_NOREF;  /* registry slot of the Task metatable */
 static long tasks_allocated;     /* spawned and not yet finished */
 
 int l_instruments_active;        /* l_run.c: any instrument installed */
@@ -40,7 +41,7 @@ void l_task_run_ended(lua_State *L) {
     lua_newtable(L);
     lua_rawseti(L, LUA_REGISTRYINDEX, refs_ref);
   }
-  lua_getfield(L, LUA_REGISTRYINDEX, POOL);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, pool_ref);
   while (pool_n > POOL_KEEP) {
     lua_pushnil(L);
     lua_rawseti(L, -2, pool_n--);
@@ -48,7 +49,7 @@ void l_task_run_ended(lua_State *L) {
   lua_pop(L, 1);
   if (pool_n == 0) {
     lua_newtable(L);
-    lua_setfield(L, LUA_REGISTRYINDEX, POOL);
+    lua_rawseti(L, LUA_REGISTRYINDEX, pool_ref);
   }
 }
 
@@ -125,7 +126,8 @@ task_t *l_spawn(lua_State *L, l_nursery_t *n, int nursery_idx, int fn, int nargs
   lt_run_t *r = lt_run_current();
   task_t *t = lua_newuserdatauv(L, sizeof *t, TASK_UV);
   memset(t, 0, sizeof *t);
-  luaL_setmetatable(L, TASK_MT);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, task_mt_ref);
+  lua_setmetatable(L, -2);
   lua_pushvalue(L, fn);
   lua_setiuservalue(L, -2, 2);
   if (nursery_idx) {
@@ -164,7 +166,7 @@ static int attach_thread(lua_State *L, task_t *t) {
   l_pushtask(L, t);
   if (nargs > 0) lua_getiuservalue(L, -1, 1);
   if (pool_n > 0) {
-    lua_getfield(L, LUA_REGISTRYINDEX, POOL);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, pool_ref);
     lua_rawgeti(L, -1, pool_n);
     lua_pushnil(L);
     lua_rawseti(L, -3, pool_n--);
@@ -241,7 +243,7 @@ static void finish_task(lua_State *L, task_t *t, int status, int nres) {
   l_pushtask(L, t);
   if (status == LUA_OK && pool_n < POOL_MAX) {
     lua_settop(co, 0);
-    lua_getfield(L, LUA_REGISTRYINDEX, POOL);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, pool_ref);
     lua_getiuservalue(L, -2, 1);
     lua_rawseti(L, -2, ++pool_n);
     lua_pop(L, 1);
@@ -586,10 +588,12 @@ void l_task_open(lua_State *L) {
   luaL_setfuncs(L, task_meta, 0);
   lua_pop(L, 1);
   lua_newtable(L);
-  lua_setfield(L, LUA_REGISTRYINDEX, POOL);
+  pool_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   pool_n = 0;  /* a new state: the idle threads of an earlier (closed) state went with it */
   lua_newtable(L);
   refs_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  luaL_getmetatable(L, TASK_MT);
+  task_mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   l_task_reset_errinfo(L);
   luaL_setfuncs(L, core_funcs, 0);
 }
