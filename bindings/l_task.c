@@ -550,7 +550,27 @@ static int l_core_set_exit_hook(lua_State *L) {
   return 0;
 }
 
+static int pcall_k(lua_State *L, int status, lua_KContext extra) {
+  if (status != LUA_OK && status != LUA_YIELD) {
+    if (l_iserror(L, -1, "Cancelled") || l_iserror(L, -1, "KeyboardInterrupt")) return lua_error(L);
+    lua_pushboolean(L, 0);
+    lua_pushvalue(L, -2);
+    return 2;
+  }
+  return lua_gettop(L) - (int)extra;  /* true (inserted below f), then f's results */
+}
+
+/* trio.pcall(f, ...): pcall that lets Cancelled and KeyboardInterrupt through. A C
+** function (one frame, as luaB_pcall) so a task blocked inside it keeps a small stack. */
+static int l_core_pcall(lua_State *L) {
+  if (lua_gettop(L) < 1) return l_argerror(L, 1, "trio.pcall", "f", "value");
+  lua_pushboolean(L, 1);
+  lua_insert(L, 1);
+  return pcall_k(L, lua_pcallk(L, lua_gettop(L) - 2, LUA_MULTRET, 0, 0, pcall_k), 0);
+}
+
 static const luaL_Reg core_funcs[] = {
+  {"pcall", l_core_pcall},
   {"on_exit", l_core_on_exit},
   {"set_exit_hook", l_core_set_exit_hook},
   {"enter", l_core_enter},

@@ -80,15 +80,8 @@ local function checkdeadline(fname, v)
 end
 
 -- trio.pcall: pcall that lets Cancelled and KeyboardInterrupt through.
-local Cancelled, KeyboardInterrupt = E.Cancelled, E.KeyboardInterrupt
-local function pcall_result(ok, ...)
-  if not ok then
-    local e = ...
-    if is(e, Cancelled) or is(e, KeyboardInterrupt) then error(e, 0) end
-  end
-  return ok, ...
-end
-function trio.pcall(f, ...) return pcall_result(pcall(f, ...)) end
+local Cancelled = E.Cancelled
+trio.pcall = core.pcall
 
 local function new_error_group(errors)
   local parts = {}
