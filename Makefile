@@ -198,12 +198,16 @@ valgrind: check-deps
 	@$(MAKE) --no-print-directory all
 	LTRIO_VALGRIND=1 LTRIO_SPEC_TIMEOUT=$(VALGRIND_TIMEOUT) LTRIO_WRAP="$(VALGRIND)" $(RUN_SPECS) $(BUSTED_ARGS) $(VALGRIND_SPECS)
 
+# All three parts run even when one fails, so that one CI run reports every finding.
 check: check-deps
-	@$(MAKE) --no-print-directory sanitize
-	@$(MAKE) --no-print-directory valgrind
-	@if [ -f fuzz/fuzz.mk ] && grep -Eq '^fuzz-check[[:space:]]*:' fuzz/fuzz.mk; then \
-	  $(MAKE) --no-print-directory -C . fuzz-check; \
-	else echo "check: no fuzz-check target (fuzz/fuzz.mk)"; fi
+	@failed=; \
+	$(MAKE) --no-print-directory sanitize || failed="$$failed sanitize"; \
+	$(MAKE) --no-print-directory valgrind || failed="$$failed valgrind"; \
+	if [ -f fuzz/fuzz.mk ] && grep -Eq '^fuzz-check[[:space:]]*:' fuzz/fuzz.mk; then \
+	  $(MAKE) --no-print-directory -C . fuzz-check || failed="$$failed fuzz-check"; \
+	else echo "check: no fuzz-check target (fuzz/fuzz.mk)"; fi; \
+	if [ -n "$$failed" ]; then echo "check: failed:$$failed"; exit 1; fi; \
+	echo "check: sanitize, valgrind and fuzz-check passed"
 
 demo: deps
 	@$(MAKE) --no-print-directory all
