@@ -23,7 +23,10 @@ static void (*interrupt_hook)(void);
 static struct sigaction saved_sigint;
 static int sigint_installed;
 
-static void on_timer(uv_timer_t *t) { (void)t; }
+/* The deadline (or idle cushion) came: end this uv_run. uv_run(UV_RUN_ONCE) runs due
+** timers before it polls; without uv_stop a timer that fired there would leave the
+** poll to wait with no timeout at all. */
+static void on_timer(uv_timer_t *t) { uv_stop(t->loop); }
 static void on_wakeup(uv_async_t *a) { (void)a; lt_run_note_event(); }
 
 uv_loop_t *lt_loop_uv(void) {
