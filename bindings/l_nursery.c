@@ -40,11 +40,19 @@ static void record_error(lua_State *L, l_nursery_t *n, int nidx, int err) {
 void l_nursery_child_done(lua_State *L, task_t *t, int err_idx) {
   l_nursery_t *n = t->nursery;
   n->nchildren--;
-  if (err_idx) {
+  if (err_idx && !n->orphaned) {
     l_pushtask(L, t);
     lua_getiuservalue(L, -1, 3);
     record_error(L, n, lua_gettop(L), err_idx);
     lua_pop(L, 2);
+  }
+  if (n->orphaned && n->nchildren == 0 && n->pending_starts == 0) {  /* see leave_open_scopes */
+    scope_ud_t *s = lt_container_of(n->scope, scope_ud_t, s);
+    lt_scope_close(n->scope, 0);
+    n->closed = 1;
+    l_unanchor(L, s->ref);
+    s->ref = LUA_NOREF;
+    return;
   }
   wake_parent_if_done(n);
 }
@@ -62,6 +70,8 @@ static int l_core_nursery_open(lua_State *L) {
   scope_ud_t *s = l_newscope(L, INFINITY, 0);
   lua_setiuservalue(L, -2, 2);
   n->scope = &s->s;
+  s->nursery = n;
+  s->ref = l_anchor(L, -1);  /* the nursery (and so its scope) stays alive while open */
   lt_scope_enter(n->scope, &t->task);
   return 1;
 }
@@ -90,7 +100,11 @@ static int nursery_wait_k(lua_State *L, int status, lua_KContext ctx) {
   t->task.outcome = 0;
   if (n->interrupted) t->task.interrupt = 0;
   n->closed = 1;
-  lua_pushboolean(L, lt_scope_exit(n->scope, &t->task, n->saw_cancelled));
+  int caught = lt_scope_exit(n->scope, &t->task, n->saw_cancelled);
+  scope_ud_t *s = lt_container_of(n->scope, scope_ud_t, s);
+  l_unanchor(L, s->ref);
+  s->ref = LUA_NOREF;
+  lua_pushboolean(L, caught);
   lua_pushboolean(L, n->interrupted);
   lua_pushboolean(L, n->saw_cancelled);
   lua_getiuservalue(L, 1, 1);

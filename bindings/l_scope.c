@@ -21,6 +21,8 @@ static double checkdeadline(lua_State *L, int i, const char *fname) {
 scope_ud_t *l_newscope(lua_State *L, double deadline, int shield) {
   scope_ud_t *s = lua_newuserdatauv(L, sizeof *s, 0);
   lt_scope_init(&s->s, deadline, shield);
+  s->ref = LUA_NOREF;
+  s->nursery = NULL;
   luaL_setmetatable(L, SCOPE_MT);
   return s;
 }
@@ -116,8 +118,10 @@ static l_task_t *scope_task(lua_State *L, const char *fname) {
 static int l_core_scope_enter(lua_State *L) {
   scope_ud_t *s = checkscope(L, 1, "CancelScope:run");
   l_task_t *t = scope_task(L, "CancelScope:run");
-  if (lt_scope_enter(&s->s, &t->task) != 0)
+  if (s->s.entered)
     return l_raisef(L, "RuntimeError", "CancelScope:run: a cancel scope may be entered only once");
+  s->ref = l_anchor(L, 1);  /* before entering: may raise a memory error */
+  lt_scope_enter(&s->s, &t->task);
   return 0;
 }
 
@@ -127,7 +131,10 @@ static int l_core_scope_exit(lua_State *L) {
   l_task_t *t = scope_task(L, "CancelScope:run");
   if (t->task.scope != &s->s)
     return l_raisef(L, "RuntimeError", "CancelScope:run: cancel scope stack corrupted");
-  lua_pushboolean(L, lt_scope_exit(&s->s, &t->task, lua_toboolean(L, 2)));
+  int caught = lt_scope_exit(&s->s, &t->task, lua_toboolean(L, 2));
+  l_unanchor(L, s->ref);
+  s->ref = LUA_NOREF;
+  lua_pushboolean(L, caught);
   return 1;
 }
 

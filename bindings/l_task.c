@@ -36,6 +36,60 @@ void l_pushtask(lua_State *L, task_t *t) {
   lua_remove(L, -2);
 }
 
+static int anchors_ref = LUA_NOREF;  /* registry slot of the table anchoring entered scopes */
+
+int l_anchor(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, anchors_ref);
+  lua_pushvalue(L, idx);
+  int ref = luaL_ref(L, -2);
+  lua_pop(L, 1);
+  return ref;
+}
+
+void l_unanchor(lua_State *L, int ref) {
+  if (ref == LUA_NOREF) return;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, anchors_ref);
+  luaL_unref(L, -1, ref);
+  lua_pop(L, 1);
+}
+
+/* A task that ends while scopes it entered are still open (an error, such as running
+** out of memory, broke the bracket that would have left them) leaves them here, so no
+** engine list keeps pointing into memory the collector may free. A nursery that still
+** has children is moved under the task's base scope, cancelled, and closed by its
+** last child. */
+static void leave_open_scopes(lua_State *L, task_t *t) {
+  lt_task_t *et = &t->base.task;
+  lt_scope_t *base = t->nursery ? t->nursery->scope : &lt_run_current()->root;
+  while (et->scope != base && et->scope != NULL) {
+    lt_scope_t *s = et->scope;
+    if (s == &t->sleep_scope) {
+      lt_scope_exit(s, et, 0);
+      continue;
+    }
+    scope_ud_t *u = lt_container_of(s, scope_ud_t, s);
+    l_nursery_t *n = u->nursery;
+    if (n != NULL && (n->nchildren > 0 || n->pending_starts > 0)) {
+      lt_scope_t *parent = s->parent;
+      lt_list_remove(&s->child_node);
+      s->parent = base;
+      lt_list_push(&base->children, &s->child_node);
+      lt_list_remove(&et->scope_node);
+      lt_list_push(&parent->tasks, &et->scope_node);
+      et->scope = parent;
+      n->orphaned = 1;
+      n->waiter = NULL;
+      lt_scope_cancel(s);
+    } else {
+      lt_scope_exit(s, et, 0);
+      if (n != NULL) n->closed = 1;
+      l_unanchor(L, u->ref);
+      u->ref = LUA_NOREF;
+    }
+  }
+}
+
 void l_task_run_ended(lua_State *L) {
   if (tasks_allocated == 0) {  /* a fresh table: the old one's array part would stay grown */
     lua_newtable(L);
@@ -225,6 +279,7 @@ static void finish_task(lua_State *L, task_t *t, int status, int nres) {
     l_instrument_call(L, "task_exited", t);
   }
   notify_exit(L, t);
+  leave_open_scopes(L, t);
   lt_task_finish(&t->base.task);
   tasks_allocated--;
   if (t->is_main) {
@@ -612,6 +667,8 @@ void l_task_open(lua_State *L) {
   pool_n = 0;  /* a new state: the idle threads of an earlier (closed) state went with it */
   lua_newtable(L);
   refs_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_newtable(L);
+  anchors_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   luaL_getmetatable(L, TASK_MT);
   task_mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   l_task_reset_errinfo(L);

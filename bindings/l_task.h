@@ -28,6 +28,8 @@ typedef struct {
 
 typedef struct {
   lt_scope_t s;
+  int ref;                /* anchors the scope's owner (itself, or its nursery) while active */
+  l_nursery_t *nursery;   /* the nursery this is the scope of, or NULL */
 } scope_ud_t;
 
 struct l_nursery_s {
@@ -38,7 +40,13 @@ struct l_nursery_s {
   int interrupted;        /* Ctrl-C arrived while the parent waited for children */
   int saw_cancelled;      /* a child or the body ended by Cancelled */
   lt_task_t *waiter;      /* the parent, parked until nchildren == 0 */
+  int orphaned;           /* its parent task ended without waiting: the last child closes it */
 };
+
+/* Anchors the value at 'idx' in the registry while an engine structure points into
+** it (an entered scope); returns the reference. May raise a memory error. */
+int l_anchor(lua_State *L, int idx);
+void l_unanchor(lua_State *L, int ref);
 
 /* Pushes the userdata of a live task. */
 void l_pushtask(lua_State *L, task_t *t);
