@@ -133,7 +133,7 @@ FORCE:
 # ---- Debian packages -----------------------------------------------------------------
 
 DEB_PKGS   := build-essential pkg-config lua5.4 liblua5.4-dev libuv1-dev libidn2-dev lua-busted luarocks
-CHECK_PKGS := valgrind
+CHECK_PKGS := valgrind clang-14 libclang-rt-14-dev
 
 # $(call ensure_pkgs,list): apt-get installs whichever of 'list' is missing; one dpkg-query
 # when nothing is (cheap enough to run before every 'make test').
