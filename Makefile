@@ -133,7 +133,7 @@ FORCE:
 # ---- Debian packages -----------------------------------------------------------------
 
 DEB_PKGS   := build-essential pkg-config lua5.4 liblua5.4-dev libuv1-dev libidn2-dev lua-busted luarocks
-CHECK_PKGS := valgrind clang-14 libclang-rt-14-dev
+CHECK_PKGS := valgrind clang-14 libclang-rt-14-dev cppcheck
 
 # $(call ensure_pkgs,list): apt-get installs whichever of 'list' is missing; one dpkg-query
 # when nothing is (cheap enough to run before every 'make test').
@@ -163,7 +163,7 @@ check-deps:
 # plain "N passed, N failed, N skipped" line.
 RUN_SPECS = LTRIO_BUILD=$(BUILD) LUA=$(LUA) BUSTED=$(BUSTED) tools/run-specs
 
-.PHONY: test specs sanitize sanitize-build valgrind check demo
+.PHONY: test specs sanitize sanitize-build valgrind check demo lint
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory specs
@@ -199,15 +199,22 @@ valgrind: check-deps
 	LTRIO_VALGRIND=1 LTRIO_SPEC_TIMEOUT=$(VALGRIND_TIMEOUT) LTRIO_WRAP="$(VALGRIND)" $(RUN_SPECS) $(BUSTED_ARGS) $(VALGRIND_SPECS)
 
 # All three parts run even when one fails, so that one CI run reports every finding.
+# cppcheck over the engine and the bindings: no warning allowed.
+lint: check-deps
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
+	  -D_GNU_SOURCE -DLLONG_MAX=9223372036854775807LL -Iengine $(LUA_CFLAGS) \
+	  --suppress=missingIncludeSystem engine bindings
+
 check: check-deps
 	@failed=; \
+	$(MAKE) --no-print-directory lint || failed="$$failed lint"; \
 	$(MAKE) --no-print-directory sanitize || failed="$$failed sanitize"; \
 	$(MAKE) --no-print-directory valgrind || failed="$$failed valgrind"; \
 	if [ -f fuzz/fuzz.mk ] && grep -Eq '^fuzz-check[[:space:]]*:' fuzz/fuzz.mk; then \
 	  $(MAKE) --no-print-directory -C . fuzz-check || failed="$$failed fuzz-check"; \
 	else echo "check: no fuzz-check target (fuzz/fuzz.mk)"; fi; \
 	if [ -n "$$failed" ]; then echo "check: failed:$$failed"; exit 1; fi; \
-	echo "check: sanitize, valgrind and fuzz-check passed"
+	echo "check: lint, sanitize, valgrind and fuzz-check passed"
 
 demo: deps
 	@$(MAKE) --no-print-directory all
