@@ -111,6 +111,14 @@ int l_iserror(lua_State *L, int idx, const char *cls) {
 
 /* ---- argument checkers ---- */
 
+void *l_testudata(lua_State *L, int i, const void *mt) {
+  void *u = lua_touserdata(L, i);
+  if (u == NULL || !lua_getmetatable(L, i)) return NULL;
+  if (lua_topointer(L, -1) != mt) u = NULL;
+  lua_pop(L, 1);
+  return u;
+}
+
 static int argnum(const char *fname, int i) { return strchr(fname, ':') ? i - 1 : i; }
 
 static const char *describe(lua_State *L, int i) {

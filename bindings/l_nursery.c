@@ -9,8 +9,10 @@
 
 scope_ud_t *l_newscope(lua_State *L, double deadline, int shield);  /* l_scope.c */
 
+static const void *nursery_mt;  /* the Nursery metatable */
+
 static l_nursery_t *checknursery(lua_State *L, int i, const char *fname) {
-  l_nursery_t *n = luaL_testudata(L, i, NURSERY_MT);
+  l_nursery_t *n = l_testudata(L, i, nursery_mt);
   if (n == NULL) l_argerror(L, i, fname, "self", "Nursery");
   return n;
 }
@@ -168,7 +170,8 @@ static int l_core_nursery_closed(lua_State *L) {
 /* core.reparent(task, inner, target): moves a started task from the private
 ** nursery of start() into the target nursery, with every scope it entered. */
 static int l_core_reparent(lua_State *L) {
-  task_t *t = luaL_checkudata(L, 1, TASK_MT);
+  task_t *t = l_testudata(L, 1, l_task_mt);
+  if (t == NULL) return l_argerror(L, 1, "trio.started", "task", "Task");
   l_nursery_t *inner = checknursery(L, 2, "trio.started");
   l_nursery_t *target = checknursery(L, 3, "trio.started");
   lt_task_t *et = &t->base.task;
@@ -193,7 +196,7 @@ static int l_core_reparent(lua_State *L) {
 }
 
 static int l_nursery__index(lua_State *L) {
-  luaL_checkudata(L, 1, NURSERY_MT);  /* a direct call may pass anything */
+  checknursery(L, 1, "Nursery.__index");  /* a direct call may pass anything */
   const char *k = lua_tostring(L, 2);
   if (k && strcmp(k, "cancel_scope") == 0) {
     lua_getiuservalue(L, 1, 2);
@@ -226,6 +229,7 @@ static const luaL_Reg core_funcs[] = {
 
 void l_nursery_open(lua_State *L) {  /* core table on top */
   luaL_newmetatable(L, NURSERY_MT);
+  nursery_mt = lua_topointer(L, -1);
   lua_newtable(L);
   luaL_setfuncs(L, nursery_methods, 0);
   lua_pushvalue(L, -1);

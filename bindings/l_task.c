@@ -29,6 +29,7 @@ long l_tasks_allocated(void) { return tasks_allocated; }
 int l_threads_pooled(void) { return pool_n; }
 
 static int refs_ref = LUA_NOREF;  /* registry slot of the REFS table */
+const void *l_task_mt;            /* the Task metatable, compared by identity */
 
 void l_pushtask(lua_State *L, task_t *t) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, refs_ref);
@@ -504,7 +505,7 @@ static int l_core_park(lua_State *L) {
 
 /* core.unpark(task, token) -> boolean: wakes the task if it still waits on token. */
 static int l_core_unpark(lua_State *L) {
-  task_t *t = luaL_testudata(L, 1, TASK_MT);
+  task_t *t = l_testudata(L, 1, l_task_mt);
   if (t == NULL) return l_argerror(L, 1, "trio.lowlevel.unpark", "task", "Task");
   int ok = t->base.task.state == LT_TASK_PARKED && t->park_token != NULL &&
            t->park_token == lua_topointer(L, 2);
@@ -530,7 +531,7 @@ static int l_core_current_task(lua_State *L) {
 }
 
 static int l_task__index(lua_State *L) {
-  task_t *t = luaL_testudata(L, 1, TASK_MT);  /* a direct call may pass anything */
+  task_t *t = l_testudata(L, 1, l_task_mt);  /* a direct call may pass anything */
   if (t == NULL) return l_argerror(L, 1, "Task.__index", "self", "Task");
   const char *k = lua_tostring(L, 2);
   if (k && strcmp(k, "name") == 0) {
@@ -545,7 +546,7 @@ static int l_task__newindex(lua_State *L) {
 }
 
 static int l_task__tostring(lua_State *L) {
-  task_t *t = luaL_testudata(L, 1, TASK_MT);
+  task_t *t = l_testudata(L, 1, l_task_mt);
   if (t == NULL) return l_argerror(L, 1, "Task.__tostring", "self", "Task");
   push_task_name(L, t, 1);
   lua_pushfstring(L, "ltrio.Task '%s'", lua_tostring(L, -1));
@@ -562,7 +563,7 @@ static int l_core_start_status(lua_State *L) {
 
 /* core.set_start_status(task, status) */
 static int l_core_set_start_status(lua_State *L) {
-  if (luaL_testudata(L, 1, TASK_MT) == NULL) return l_argerror(L, 1, "trio.started", "task", "Task");
+  if (l_testudata(L, 1, l_task_mt) == NULL) return l_argerror(L, 1, "trio.started", "task", "Task");
   lua_settop(L, 2);
   lua_setiuservalue(L, 1, 4);
   return 0;
@@ -584,7 +585,7 @@ static int l_core_checkasync(lua_State *L) {
 /* core.on_exit(task, obj, flag): registers (flag true) or forgets obj among the
 ** objects the exit hook receives when 'task' finishes. */
 static int l_core_on_exit(lua_State *L) {
-  if (luaL_testudata(L, 1, TASK_MT) == NULL) return l_argerror(L, 1, "trio.Lock", "task", "Task");
+  if (l_testudata(L, 1, l_task_mt) == NULL) return l_argerror(L, 1, "trio.Lock", "task", "Task");
   if (lua_getiuservalue(L, 1, 5) != LUA_TTABLE) {
     if (!lua_toboolean(L, 3)) return 0;
     lua_newtable(L);
@@ -660,6 +661,7 @@ void l_task_reset_errinfo(lua_State *L) {
 
 void l_task_open(lua_State *L) {
   luaL_newmetatable(L, TASK_MT);
+  l_task_mt = lua_topointer(L, -1);
   luaL_setfuncs(L, task_meta, 0);
   lua_pop(L, 1);
   lua_newtable(L);

@@ -48,6 +48,8 @@ struct l_nursery_s {
 int l_anchor(lua_State *L, int idx);
 void l_unanchor(lua_State *L, int ref);
 
+extern const void *l_task_mt;  /* the Task metatable (l_testudata) */
+
 /* Pushes the userdata of a live task. */
 void l_pushtask(lua_State *L, task_t *t);
 /* At the end of a run: forgets the references of finished tasks and trims the
