@@ -5,8 +5,10 @@
 
 #include "l_task.h"
 
+static const void *scope_mt;  /* the CancelScope metatable, compared by identity */
+
 static scope_ud_t *checkscope(lua_State *L, int i, const char *fname) {
-  scope_ud_t *s = luaL_testudata(L, i, SCOPE_MT);
+  scope_ud_t *s = l_testudata(L, i, scope_mt);
   if (s == NULL) l_argerror(L, i, fname, "self", "CancelScope");
   return s;
 }
@@ -67,7 +69,7 @@ static const luaL_Reg scope_methods[] = {
 };
 
 static int l_scope__index(lua_State *L) {
-  scope_ud_t *s = luaL_checkudata(L, 1, SCOPE_MT);  /* a direct call may pass anything */
+  scope_ud_t *s = checkscope(L, 1, "CancelScope.__index");  /* a direct call may pass anything */
   const char *k = lua_tostring(L, 2);
   if (k == NULL) return 0;
   if (strcmp(k, "deadline") == 0) lua_pushnumber(L, s->s.deadline);
@@ -82,7 +84,7 @@ static int l_scope__index(lua_State *L) {
 }
 
 static int l_scope__newindex(lua_State *L) {
-  scope_ud_t *s = luaL_checkudata(L, 1, SCOPE_MT);
+  scope_ud_t *s = checkscope(L, 1, "CancelScope.__newindex");
   const char *k = lua_tostring(L, 2);
   if (k && strcmp(k, "deadline") == 0) {
     lt_scope_set_deadline(&s->s, checkdeadline(L, 3, "CancelScope.deadline"));
@@ -99,7 +101,7 @@ static int l_scope__newindex(lua_State *L) {
 }
 
 static int l_scope__tostring(lua_State *L) {
-  scope_ud_t *s = luaL_checkudata(L, 1, SCOPE_MT);
+  scope_ud_t *s = checkscope(L, 1, "CancelScope.__tostring");
   const char *state = s->s.active ? "active" : s->s.entered ? "exited" : "unbound";
   lua_pushfstring(L, "ltrio.CancelScope (%s%s)", state, s->s.cancel_called ? ", cancelled" : "");
   return 1;
@@ -155,6 +157,7 @@ static int l_core_current_effective_deadline(lua_State *L) {
 
 void l_scope_open(lua_State *L) {  /* core table on top */
   luaL_newmetatable(L, SCOPE_MT);
+  scope_mt = lua_topointer(L, -1);
   lua_newtable(L);  /* methods, extended by the facade (run) */
   luaL_setfuncs(L, scope_methods, 0);
   lua_pushvalue(L, -1);
