@@ -25,6 +25,7 @@ static int getfd(lua_State *L, const char *fname) {
 
 static int wait_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status;
+  if (lua_type(L, 1) == LUA_TNUMBER) lt_io_release_idle((int)lua_tointeger(L, 1));  /* a bare fd */
   l_outcome(L, l_current(), ctx ? "trio.lowlevel.wait_writable" : "trio.lowlevel.wait_readable");
   return 0;
 }

@@ -134,6 +134,12 @@ void lt_io_forget(int fd) {
   release(&table[fd]);
 }
 
+void lt_io_release_idle(int fd) {
+  if (fd < 0 || fd >= table_len) return;
+  lt_io_t *io = &table[fd];
+  if (io->waiter[LT_IO_READ] == NULL && io->waiter[LT_IO_WRITE] == NULL) release(io);
+}
+
 long lt_io_handles(void) { return handles_alive; }
 
 long lt_io_waiting(int dir) { return waiting[dir & 1]; }

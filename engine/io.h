@@ -46,6 +46,11 @@ void lt_io_close(int fd);
 ** waiter is never collected). Safe on fds never waited on. */
 void lt_io_forget(int fd);
 
+/* Releases the poll of 'fd' if no task waits on it (after a wait on a bare fd: the
+** owner may close the fd without notify_closing, and a later fd with the same
+** number must not inherit a registration the kernel already dropped). */
+void lt_io_release_idle(int fd);
+
 /* Counters for io_statistics / engine_statistics. */
 long lt_io_handles(void);    /* poll handles alive (allocated and not yet closed) */
 long lt_io_waiting(int dir); /* tasks parked in that direction */
