@@ -12,7 +12,6 @@ void lt_scope_init(lt_scope_t *s, double deadline, int shield) {
   lt_list_init(&s->children);
   lt_list_init(&s->child_node);
   lt_list_init(&s->tasks);
-  s->owner = NULL;
   s->deadline = deadline;
   s->heap_index = -1;
   s->shield = shield != 0;
@@ -78,7 +77,6 @@ static void activate(lt_scope_t *s, lt_scope_t *parent) {
 
 int lt_scope_enter(lt_scope_t *s, lt_task_t *t) {
   if (s->entered) return LT_ERUNTIME;
-  s->owner = t;
   activate(s, t->scope);
   lt_list_remove(&t->scope_node);
   lt_list_push(&s->tasks, &t->scope_node);

@@ -12,7 +12,6 @@ struct lt_scope_s {
   lt_list_t children;     /* active scopes whose parent is this one */
   lt_list_t child_node;   /* in parent->children while active */
   lt_list_t tasks;        /* tasks whose innermost scope is this one */
-  lt_task_t *owner;       /* the task that entered it (NULL for root/nursery-less) */
   double deadline;        /* absolute time on the run's clock; INFINITY for none */
   int heap_index;         /* slot in the run's deadline heap, -1 when absent */
   unsigned shield : 1;
