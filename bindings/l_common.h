@@ -78,6 +78,10 @@ int l_park(lua_State *L, l_task_t *t, lt_abort_cb cb, void *data,
 /* In a continuation: raises the error the task was woken with, if any. */
 void l_outcome(lua_State *L, l_task_t *t, const char *fname);
 
+/* Schedule point: 't' runs again in the next batch, continuing in k(ctx) with the
+** stack as it is. Use as 'return l_yield(L, t, ctx, k)'. */
+int l_yield(lua_State *L, l_task_t *t, lua_KContext ctx, lua_KFunction k);
+
 /* Schedule point after a call that did not block: the top 'nres' values are
 ** returned once the task runs again. Use as 'return l_schedpoint(L, t, nres)'. */
 int l_schedpoint(lua_State *L, l_task_t *t, int nres);

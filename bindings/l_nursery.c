@@ -123,9 +123,7 @@ static int l_core_nursery_wait(lua_State *L) {
     n->waiter = &t->task;
     return l_park(L, t, nursery_abort, n, 0, nursery_wait_k);
   }
-  ((task_t *)t)->proper_yield = 1;
-  lt_task_yield(&t->task);
-  return lua_yieldk(L, 0, 0, nursery_wait_k);
+  return l_yield(L, t, 0, nursery_wait_k);
 }
 
 /* nursery:start_soon(fn, ...)  [-0, +0, e] */

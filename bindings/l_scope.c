@@ -87,7 +87,8 @@ static int l_scope__newindex(lua_State *L) {
   scope_ud_t *s = checkscope(L, 1, "CancelScope.__newindex");
   const char *k = lua_tostring(L, 2);
   if (k && strcmp(k, "deadline") == 0) {
-    lt_scope_set_deadline(&s->s, checkdeadline(L, 3, "CancelScope.deadline"));
+    int err = lt_scope_set_deadline(&s->s, checkdeadline(L, 3, "CancelScope.deadline"));
+    if (err) return l_raise(L, err, "CancelScope.deadline");
   } else if (k && strcmp(k, "shield") == 0) {
     if (!lua_isboolean(L, 3))
       return l_raisef(L, "TypeError", "CancelScope.shield: shield must be a boolean, got %s", luaL_typename(L, 3));
@@ -123,7 +124,12 @@ static int l_core_scope_enter(lua_State *L) {
   if (s->s.entered)
     return l_raisef(L, "RuntimeError", "CancelScope:run: a cancel scope may be entered only once");
   s->ref = l_anchor(L, 1);  /* before entering: may raise a memory error */
-  lt_scope_enter(&s->s, &t->task);
+  int err = lt_scope_enter(&s->s, &t->task);
+  if (err) {
+    l_unanchor(L, s->ref);
+    s->ref = LUA_NOREF;
+    return l_raise(L, err, "CancelScope:run");
+  }
   return 0;
 }
 

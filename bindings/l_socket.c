@@ -83,11 +83,7 @@ static int raise_k(lua_State *L, int status, lua_KContext ctx) {
 
 /* Schedule point, then raises the error object on the top (Trio's
 ** cancel_shielded_checkpoint before raising a fast-path error). */
-static int schedraise(lua_State *L, l_task_t *t) {
-  ((task_t *)t)->proper_yield = 1;
-  lt_task_yield(&t->task);
-  return lua_yieldk(L, 0, 0, raise_k);
-}
+static int schedraise(lua_State *L, l_task_t *t) { return l_yield(L, t, 0, raise_k); }
 
 static int schedraise_err(lua_State *L, l_task_t *t, int err, const char *fname) {
   if (err < 0 && err > -4096) {
@@ -102,11 +98,7 @@ static int waitfd(lua_State *L, l_task_t *t, int fd, int dir, const char *fname,
                   lua_KContext ctx, lua_KFunction k) {
   int r = lt_io_wait(fd, dir, &t->task);
   if (r < 0) return l_raise(L, r, fname);
-  if (r == 1) {  /* not pollable: always ready, retry after a schedule point */
-    ((task_t *)t)->proper_yield = 1;
-    lt_task_yield(&t->task);
-    return lua_yieldk(L, 0, ctx, k);
-  }
+  if (r == 1) return l_yield(L, t, ctx, k);  /* not pollable: always ready, retry after a schedule point */
   return l_park(L, t, lt_io_abort, LT_IO_DATA(fd, dir), ctx, k);
 }
 
@@ -680,11 +672,7 @@ static int sendfile_step(lua_State *L, l_task_t *t) {
     lua_replace(L, 4);
     lua_pushinteger(L, total);
     lua_replace(L, 5);
-    if (remaining != 0) {  /* more to send: a checkpoint between chunks */
-      ((task_t *)t)->proper_yield = 1;
-      lt_task_yield(&t->task);
-      return lua_yieldk(L, 0, 2, sendfile_k);
-    }
+    if (remaining != 0) return l_yield(L, t, 2, sendfile_k);  /* more to send: a checkpoint between chunks */
   } else if (r == -EAGAIN) {
     return waitfd(L, t, s->fd, LT_IO_WRITE, "socket:sendfile", 1, sendfile_k);
   } else if (r < 0) {

@@ -378,10 +378,14 @@ static int return_ctx_k(lua_State *L, int status, lua_KContext ctx) {
   return (int)ctx;
 }
 
-int l_schedpoint(lua_State *L, l_task_t *t, int nres) {
+int l_yield(lua_State *L, l_task_t *t, lua_KContext ctx, lua_KFunction k) {
   ((task_t *)t)->proper_yield = 1;
   lt_task_yield(&t->task);
-  return lua_yieldk(L, 0, nres, return_ctx_k);
+  return lua_yieldk(L, 0, ctx, k);
+}
+
+int l_schedpoint(lua_State *L, l_task_t *t, int nres) {
+  return l_yield(L, t, nres, return_ctx_k);
 }
 
 /* ---- checkpoints and sleeping ---- */
@@ -392,11 +396,7 @@ static int checkpoint_k(lua_State *L, int status, lua_KContext ctx) {
   return 0;
 }
 
-static int checkpoint(lua_State *L, l_task_t *t) {
-  ((task_t *)t)->proper_yield = 1;
-  lt_task_yield(&t->task);
-  return lua_yieldk(L, 0, 0, checkpoint_k);
-}
+static int checkpoint(lua_State *L, l_task_t *t) { return l_yield(L, t, 0, checkpoint_k); }
 
 /* trio.checkpoint()  [-0, +0, e] */
 static int l_core_checkpoint(lua_State *L) {
@@ -435,7 +435,8 @@ static int sleep_until(lua_State *L, l_task_t *lt, double deadline) {
   if (deadline <= lt_run_now(lt_run_current())) return checkpoint(L, lt);
   if (deadline == INFINITY) return l_park(L, lt, lt_abort_always, NULL, 0, sleep_forever_k);
   lt_scope_init(&t->sleep_scope, deadline, 0);
-  lt_scope_enter(&t->sleep_scope, &lt->task);
+  int err = lt_scope_enter(&t->sleep_scope, &lt->task);
+  if (err) return l_raise(L, err, "trio.sleep");
   return l_park(L, lt, lt_abort_always, NULL, 0, sleep_k);
 }
 

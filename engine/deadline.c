@@ -47,15 +47,19 @@ static void sift_down(lt_deadlines_t *h, int i) {
   place(h, i, s);
 }
 
+int lt_deadlines_reserve(lt_deadlines_t *h) {
+  if (h->len < h->cap) return 0;
+  int cap = h->cap ? h->cap * 2 : 64;
+  lt_scope_t **items = realloc(h->items, (size_t)cap * sizeof *items);
+  if (items == NULL) return -ENOMEM;
+  h->items = items;
+  h->cap = cap;
+  return 0;
+}
+
 int lt_deadlines_update(lt_deadlines_t *h, lt_scope_t *s) {
   if (s->heap_index < 0) {
-    if (h->len == h->cap) {
-      int cap = h->cap ? h->cap * 2 : 64;
-      lt_scope_t **items = realloc(h->items, (size_t)cap * sizeof *items);
-      if (items == NULL) return -ENOMEM;
-      h->items = items;
-      h->cap = cap;
-    }
+    if (lt_deadlines_reserve(h) != 0) return -ENOMEM;
     place(h, h->len++, s);
     sift_up(h, s->heap_index);
   } else {

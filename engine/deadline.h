@@ -11,6 +11,8 @@ typedef struct {
 
 void lt_deadlines_init(lt_deadlines_t *h);
 void lt_deadlines_free(lt_deadlines_t *h);
+/* Makes room for one more entry, so that the next insert cannot fail. 0 or -ENOMEM. */
+int lt_deadlines_reserve(lt_deadlines_t *h);
 /* Inserts or repositions 's' after its deadline changed. 0 or -ENOMEM. */
 int lt_deadlines_update(lt_deadlines_t *h, lt_scope_t *s);
 void lt_deadlines_remove(lt_deadlines_t *h, lt_scope_t *s);

@@ -152,8 +152,6 @@ void lt_run_end(lt_run_t *r) {
   current = NULL;
 }
 
-void lt_run_deadlines_changed(lt_run_t *r) { (void)r; /* the timer is armed before blocking */ }
-
 static int wait_idle_abort(lt_task_t *t, void *data, int err) {
   (void)data, (void)err;
   lt_list_remove(&t->wait_node);

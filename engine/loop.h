@@ -61,8 +61,6 @@ void lt_clock_init_mock(lt_clock_t *c, double rate, double autojump);
 
 /* Called by engine libuv callbacks so idle detection sees activity. */
 void lt_run_note_event(void);
-/* Re-arms the deadline timer after a deadline changed (engine internal use). */
-void lt_run_deadlines_changed(lt_run_t *r);
 
 /* Parks 't' until every other task is blocked for 'cushion' real seconds. */
 void lt_run_wait_idle(lt_run_t *r, lt_task_t *t, double cushion);

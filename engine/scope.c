@@ -3,6 +3,7 @@
 ** are shallow); cancelling walks down the subtree to abort parked tasks. */
 #include "scope.h"
 
+#include <errno.h>
 #include <math.h>
 
 #include "loop.h"
@@ -61,7 +62,7 @@ static void register_deadline(lt_scope_t *s) {
   if (s->deadline <= lt_run_now(r)) {
     lt_scope_cancel(s);
   } else if (s->deadline < INFINITY) {
-    if (lt_deadlines_update(&r->deadlines, s) == 0) lt_run_deadlines_changed(r);
+    lt_deadlines_update(&r->deadlines, s);  /* room was reserved; the timer is armed from the heap before blocking */
   } else {
     lt_deadlines_remove(&r->deadlines, s);
   }
@@ -75,8 +76,16 @@ static void activate(lt_scope_t *s, lt_scope_t *parent) {
   register_deadline(s);
 }
 
+/* 0 if registering 's' with its deadline cannot fail for lack of heap room. */
+static int reserve_deadline(const lt_scope_t *s, double deadline) {
+  lt_run_t *r = lt_run_current();
+  if (r == NULL || s->cancel_called || s->heap_index >= 0 || deadline == INFINITY) return 0;
+  return lt_deadlines_reserve(&r->deadlines);
+}
+
 int lt_scope_enter(lt_scope_t *s, lt_task_t *t) {
   if (s->entered) return LT_ERUNTIME;
+  if (reserve_deadline(s, s->deadline) != 0) return -ENOMEM;
   activate(s, t->scope);
   lt_list_remove(&t->scope_node);
   lt_list_push(&s->tasks, &t->scope_node);
@@ -116,9 +125,11 @@ void lt_scope_cancel(lt_scope_t *s) {
   if (s->active) abort_subtree(s);
 }
 
-void lt_scope_set_deadline(lt_scope_t *s, double deadline) {
+int lt_scope_set_deadline(lt_scope_t *s, double deadline) {
+  if (s->active && reserve_deadline(s, deadline) != 0) return -ENOMEM;
   s->deadline = deadline;
   register_deadline(s);
+  return 0;
 }
 
 void lt_scope_set_shield(lt_scope_t *s, int shield) {

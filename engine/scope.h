@@ -24,7 +24,8 @@ struct lt_scope_s {
 void lt_scope_init(lt_scope_t *s, double deadline, int shield);
 
 /* Enters 's' on task 't' (s becomes t's innermost scope). LT_ERUNTIME if 's' was
-** entered before. A deadline already past cancels it at once. Not a checkpoint. */
+** entered before, -ENOMEM if its deadline finds no room in the heap (nothing
+** changed then). A deadline already past cancels it at once. Not a checkpoint. */
 int lt_scope_enter(lt_scope_t *s, lt_task_t *t);
 
 /* Enters 's' as the root scope of a run or as a nursery scope below 'parent' without
@@ -44,8 +45,9 @@ int lt_scope_close(lt_scope_t *s, int cancelled);
 void lt_scope_cancel(lt_scope_t *s);
 
 /* Changes take effect at once (an earlier deadline re-arms the timer; dropping the
-** shield aborts waits that the outer cancellation now reaches). */
-void lt_scope_set_deadline(lt_scope_t *s, double deadline);
+** shield aborts waits that the outer cancellation now reaches). set_deadline returns
+** 0, or -ENOMEM with the deadline unchanged. */
+int lt_scope_set_deadline(lt_scope_t *s, double deadline);
 void lt_scope_set_shield(lt_scope_t *s, int shield);
 
 /* 1 if cancel_called here, or an ancestor is cancelled and no shield stands between. */
