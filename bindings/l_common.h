@@ -63,8 +63,12 @@ typedef struct l_task_s {
 /* The task running now, or NULL outside a run / between steps. */
 l_task_t *l_current(void);
 
-/* The current task if 'L' is its own coroutine and can yield; otherwise raises
-** RuntimeError "<fname>: <reason>" before any side effect. */
+/* The current task if 'L' is its own coroutine; otherwise raises RuntimeError
+** "<fname>: <reason>" before any side effect (for calls that need the task, such as
+** entering a scope, but do not yield). */
+l_task_t *l_checktask(lua_State *L, const char *fname);
+
+/* l_checktask, and 'L' must be able to yield (async calls). */
 l_task_t *l_checkasync(lua_State *L, const char *fname);
 
 /* checkpoint_if_cancelled: raises Cancelled / KeyboardInterrupt if pending. */

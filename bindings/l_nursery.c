@@ -52,8 +52,7 @@ void l_nursery_child_done(lua_State *L, task_t *t, int err_idx) {
     scope_ud_t *s = lt_container_of(n->scope, scope_ud_t, s);
     lt_scope_close(n->scope, 0);
     n->closed = 1;
-    l_unanchor(L, s->ref);
-    s->ref = LUA_NOREF;
+    l_unanchor(L, &s->ref);
     return;
   }
   wake_parent_if_done(n);
@@ -61,9 +60,7 @@ void l_nursery_child_done(lua_State *L, task_t *t, int err_idx) {
 
 /* core.nursery_open() -> nursery: enters the nursery's scope on the running task. */
 static int l_core_nursery_open(lua_State *L) {
-  l_task_t *t = l_current();
-  if (lt_run_current() == NULL || t == NULL || t->L != L)
-    return l_raisef(L, "RuntimeError", "trio.open_nursery: must be called from a task inside trio.run");
+  l_task_t *t = l_checktask(L, "trio.open_nursery");
   l_nursery_t *n = lua_newuserdatauv(L, sizeof *n, 2);
   memset(n, 0, sizeof *n);
   luaL_setmetatable(L, NURSERY_MT);
@@ -104,8 +101,7 @@ static int nursery_wait_k(lua_State *L, int status, lua_KContext ctx) {
   n->closed = 1;
   int caught = lt_scope_exit(n->scope, &t->task, n->saw_cancelled);
   scope_ud_t *s = lt_container_of(n->scope, scope_ud_t, s);
-  l_unanchor(L, s->ref);
-  s->ref = LUA_NOREF;
+  l_unanchor(L, &s->ref);
   lua_pushboolean(L, caught);
   lua_pushboolean(L, n->interrupted);
   lua_pushboolean(L, n->saw_cancelled);

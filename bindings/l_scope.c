@@ -108,26 +108,16 @@ static int l_scope__tostring(lua_State *L) {
   return 1;
 }
 
-/* Checks that L is the running task's own coroutine (scopes need the task). */
-static l_task_t *scope_task(lua_State *L, const char *fname) {
-  l_task_t *t = l_current();
-  if (lt_run_current() == NULL) l_raisef(L, "RuntimeError", "%s: must be called inside trio.run", fname);
-  if (t == NULL || t->L != L)
-    l_raisef(L, "RuntimeError", "%s: must be called from a task's own coroutine", fname);
-  return t;
-}
-
 /* core.scope_enter(cs)  [-0, +0, e] */
 static int l_core_scope_enter(lua_State *L) {
   scope_ud_t *s = checkscope(L, 1, "CancelScope:run");
-  l_task_t *t = scope_task(L, "CancelScope:run");
+  l_task_t *t = l_checktask(L, "CancelScope:run");
   if (s->s.entered)
     return l_raisef(L, "RuntimeError", "CancelScope:run: a cancel scope may be entered only once");
   s->ref = l_anchor(L, 1);  /* before entering: may raise a memory error */
   int err = lt_scope_enter(&s->s, &t->task);
   if (err) {
-    l_unanchor(L, s->ref);
-    s->ref = LUA_NOREF;
+    l_unanchor(L, &s->ref);
     return l_raise(L, err, "CancelScope:run");
   }
   return 0;
@@ -136,12 +126,11 @@ static int l_core_scope_enter(lua_State *L) {
 /* core.scope_exit(cs, cancelled) -> caught  [-0, +1, e] */
 static int l_core_scope_exit(lua_State *L) {
   scope_ud_t *s = checkscope(L, 1, "CancelScope:run");
-  l_task_t *t = scope_task(L, "CancelScope:run");
+  l_task_t *t = l_checktask(L, "CancelScope:run");
   if (t->task.scope != &s->s)
     return l_raisef(L, "RuntimeError", "CancelScope:run: cancel scope stack corrupted");
   int caught = lt_scope_exit(&s->s, &t->task, lua_toboolean(L, 2));
-  l_unanchor(L, s->ref);
-  s->ref = LUA_NOREF;
+  l_unanchor(L, &s->ref);
   lua_pushboolean(L, caught);
   return 1;
 }

@@ -48,11 +48,12 @@ int l_anchor(lua_State *L, int idx) {
   return ref;
 }
 
-void l_unanchor(lua_State *L, int ref) {
-  if (ref == LUA_NOREF) return;
+void l_unanchor(lua_State *L, int *ref) {
+  if (*ref == LUA_NOREF) return;
   lua_rawgeti(L, LUA_REGISTRYINDEX, anchors_ref);
-  luaL_unref(L, -1, ref);
+  luaL_unref(L, -1, *ref);
   lua_pop(L, 1);
+  *ref = LUA_NOREF;
 }
 
 /* A task that ends while scopes it entered are still open (an error, such as running
@@ -85,8 +86,7 @@ static void leave_open_scopes(lua_State *L, task_t *t) {
     } else {
       lt_scope_exit(s, et, 0);
       if (n != NULL) n->closed = 1;
-      l_unanchor(L, u->ref);
-      u->ref = LUA_NOREF;
+      l_unanchor(L, &u->ref);
     }
   }
 }
@@ -341,7 +341,7 @@ void l_task_step(lt_task_t *et, void *ud) {
 
 /* ---- async-call helpers (l_common.h) ---- */
 
-l_task_t *l_checkasync(lua_State *L, const char *fname) {
+l_task_t *l_checktask(lua_State *L, const char *fname) {
   if (lt_run_current() == NULL)
     l_raisef(L, "RuntimeError", "%s: must be called inside trio.run", fname);
   if (running == NULL)
@@ -349,11 +349,16 @@ l_task_t *l_checkasync(lua_State *L, const char *fname) {
   if (running->base.L != L)
     l_raisef(L, "RuntimeError",
              "%s: must be called from the task's own coroutine, not from a coroutine it created", fname);
+  return &running->base;
+}
+
+l_task_t *l_checkasync(lua_State *L, const char *fname) {
+  l_task_t *t = l_checktask(L, fname);
   if (!lua_isyieldable(L))
     l_raisef(L, "RuntimeError",
              "%s: cannot yield here: called from a C function (table.sort, string.gsub, require, a metamethod such as __gc or __tostring)",
              fname);
-  return &running->base;
+  return t;
 }
 
 void l_checkcancel(lua_State *L, l_task_t *t) {

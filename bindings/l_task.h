@@ -46,7 +46,7 @@ struct l_nursery_s {
 /* Anchors the value at 'idx' in the registry while an engine structure points into
 ** it (an entered scope); returns the reference. May raise a memory error. */
 int l_anchor(lua_State *L, int idx);
-void l_unanchor(lua_State *L, int ref);
+void l_unanchor(lua_State *L, int *ref);  /* and sets *ref to LUA_NOREF */
 
 extern const void *l_task_mt;  /* the Task metatable (l_testudata) */
 
