@@ -167,7 +167,7 @@ return function(trio, core)
     return "ltrio.SocketStream (" .. tostring(rawget(self, SOCK)) .. ")"
   end
 
-  -- The to-be-closed guard of send_all on real sockets: leaving send_all by any
+  -- The to-be-closed guard of send_all: leaving send_all by any
   -- path (return, error, cancellation) releases the send conflict detector.
   local guard_mt = {__close = function(g) rawset(g[1], SENDING, false) end}
 
@@ -189,10 +189,8 @@ return function(trio, core)
     local self = {}
     rawset(self, SOCK, sock)
     rawset(self, SENDING, false)
-    if is_real_socket(sock) then
-      rawset(self, REAL, true)
-      rawset(self, GUARD, setmetatable({self}, guard_mt))
-    end
+    rawset(self, GUARD, setmetatable({self}, guard_mt))
+    if is_real_socket(sock) then rawset(self, REAL, true) end
     return setmetatable(self, stream_mt)
   end
 
@@ -201,7 +199,16 @@ return function(trio, core)
     raise("BusyResourceError", "another task is currently sending data on this SocketStream")
   end
 
+  -- Sends a piece on a socket from a custom socket factory, with stream errors.
+  local function fake_send(sock, piece)
+    local ok, n = pcall(sock.send, sock, piece)
+    if not ok then translate(n) end
+    return n
+  end
+
   -- [async] Sends every byte of 'data' (a string or a Buffer); partial writes loop.
+  -- Real sockets go through core.stream_send, which raises stream errors (and the
+  -- send-after-EOF error) itself: no pcall and no field lookups on the hot path.
   function SocketStream:send_all(data)
     if getmetatable(self) ~= stream_mt then
       raise("TypeError", "SocketStream:send_all: bad self (ltrio.SocketStream expected, got " .. type(self) .. ")")
@@ -210,62 +217,28 @@ return function(trio, core)
     if type(data) ~= "string" and not isbuffer(data) then
       argerror("SocketStream:send_all", 1, "data", "string or Buffer expected", data)
     end
-    if rawget(self, REAL) then
-      -- real sockets: core.stream_send raises stream errors (and the send-after-EOF
-      -- error) itself, so no pcall and no field lookups on the hot path
-      if rawget(self, SENDING) then busy() end
-      local _ <close> = rawget(self, GUARD)
-      self[SENDING] = true
-      local total = #data
-      if total == 0 then
-        if sock:fileno() == -1 then raise("ClosedResourceError", "socket was already closed") end
-        if sock.did_shutdown_SHUT_WR then raise("ClosedResourceError", "can't send data after sending EOF") end
-        return checkpoint()
-      end
-      local off = stream_send(sock, data)
-      while off < total do
-        local piece
-        if type(data) == "string" then
-          piece = data:sub(off + 1, off + SEND_CHUNK)
-        else
-          piece = data:view(off + 1)
-        end
-        off = off + stream_send(sock, piece)
-      end
-      return
-    end
-    if sock.did_shutdown_SHUT_WR then
+    if rawget(self, SENDING) then busy() end
+    local _ <close> = rawget(self, GUARD)  -- releases the conflict detector on any exit
+    self[SENDING] = true
+    local real, total = rawget(self, REAL), #data
+    if (total == 0 or not real) and sock.did_shutdown_SHUT_WR then
       raise("ClosedResourceError", "can't send data after sending EOF")
     end
-    if rawget(self, SENDING) then busy() end
-    self[SENDING] = true
-    local total = #data
     if total == 0 then
-      if sock:fileno() == -1 then
-        self[SENDING] = false
-        raise("ClosedResourceError", "socket was already closed")
-      end
-      local ok, e = pcall(checkpoint)
-      self[SENDING] = false
-      if not ok then error(e, 0) end
-      return
+      if sock:fileno() == -1 then raise("ClosedResourceError", "socket was already closed") end
+      return checkpoint()
     end
-    local send, piece, off = sock.send, data, 0
-    while true do
-      local ok, n = pcall(send, sock, piece)
-      if not ok then
-        self[SENDING] = false
-        translate(n)
-      end
-      off = off + n
-      if off >= total then break end
+    local send = real and stream_send or fake_send
+    local off = send(sock, data)
+    while off < total do
+      local piece
       if type(data) == "string" then
         piece = data:sub(off + 1, off + SEND_CHUNK)
       else
         piece = data:view(off + 1)
       end
+      off = off + send(sock, piece)
     end
-    self[SENDING] = false
   end
 
   -- [async] Returns up to 'max_bytes' bytes (default 65536); "" at end of file.
