@@ -12,12 +12,6 @@ extern void l_resolve_open(lua_State *L) __attribute__((weak));
 extern void l_sockconst_open(lua_State *L) __attribute__((weak));
 extern void l_io_open(lua_State *L) __attribute__((weak));
 
-/* core.checkcallable(v, fname, param): TypeError unless v is callable. */
-static int l_core_checkcallable(lua_State *L) {
-  l_checkcallable(L, 1, luaL_checkstring(L, 2), luaL_checkstring(L, 3));
-  return 0;
-}
-
 /* Keeps this shared object loaded after lua_close: the process-wide loop, fd table
 ** and pending lookups live in its static storage and outlive any Lua state. */
 static void pin_library(void) {
@@ -36,8 +30,6 @@ int luaopen_ltrio_core(lua_State *L) {
   l_scope_open(L);
   l_nursery_open(L);
   l_run_open(L);
-  lua_pushcfunction(L, l_core_checkcallable);
-  lua_setfield(L, -2, "checkcallable");
   if (l_socket_open) l_socket_open(L);
   if (l_buffer_open) l_buffer_open(L);
   if (l_resolve_open) l_resolve_open(L);

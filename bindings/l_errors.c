@@ -221,10 +221,8 @@ static int class_call(lua_State *L) {
   if (strcmp(name, "Cancelled") == 0)
     return l_raisef(L, "TypeError", "trio.Cancelled: Cancelled has no public constructor");
   const char *msg = lua_isnoneornil(L, 2) ? "" : luaL_tolstring(L, 2, NULL);
-  lua_pushvalue(L, 1);
-  lua_pushstring(L, name);
   l_newerror(L, name, msg);
-  lua_pushvalue(L, -3);
+  lua_pushvalue(L, 1);
   lua_setmetatable(L, -2);  /* the exact class (also for user subclasses) */
   return 1;
 }

@@ -99,6 +99,7 @@ function trio.run(fn, ...)
 end
 
 local run_options = { clock = true, instruments = true }
+local mockclock_mt = getmetatable(core.MockClock())
 function trio.run_with(opts, fn, ...)
   if type(opts) ~= "table" then typeerror("trio.run_with", 1, "opts", "table", opts) end
   for k in pairs(opts) do
@@ -108,8 +109,7 @@ function trio.run_with(opts, fn, ...)
   end
   checkcallable(fn, "trio.run_with", "fn", 2)
   local clock, instruments = opts.clock, opts.instruments
-  if clock ~= nil and tostring(clock):sub(1, 15) ~= "ltrio.MockClock" and
-     getmetatable(clock) ~= getmetatable(core.MockClock()) then
+  if clock ~= nil and getmetatable(clock) ~= mockclock_mt then
     typeerror("trio.run_with", 1, "opts.clock", "MockClock", clock)
   end
   if instruments ~= nil then
@@ -644,8 +644,6 @@ end
 
 -- ---- parts in other files ------------------------------------------------------------------
 
-trio._core = core
-trio._is = is
 for _, name in ipairs { "ltrio.socket", "ltrio.streams" } do
   local ok, install = pcall(require, name)
   if ok and type(install) == "function" then
