@@ -69,11 +69,8 @@ static int run_body(lua_State *L) {  /* fn, args... */
 
 /* Records the name and traceback of the error at 'err' for core.failure_info. */
 static void record_failure(lua_State *L, int err) {
-  lua_getfield(L, LUA_REGISTRYINDEX, "ltrio.errinfo");
-  lua_pushvalue(L, err);
-  lua_rawget(L, -2);
+  l_task_errinfo(L, err);
   lua_setfield(L, LUA_REGISTRYINDEX, FAILURE);
-  lua_pop(L, 1);
 }
 
 /* core.run(fname, clock, instruments, fn, ...) -> fn's results  [-0, +?, e] */

@@ -138,23 +138,27 @@ int l_task_msgh(lua_State *L) {  /* [-0, +1, m] */
     }
     lua_pop(L, 1);
   }
-  if (lua_isnil(L, 1)) return 1;
+  if (lua_isnil(L, 1) || running == NULL) {
+    lua_settop(L, 1);
+    return 1;
+  }
+  /* where the error was first raised, for the host's report (l_task_errinfo) */
   lua_getfield(L, LUA_REGISTRYINDEX, ERRINFO);
-  if (lua_istable(L, -1)) {
+  l_task_errinfo(L, 1);
+  if (lua_isnil(L, -1)) {
+    lua_createtable(L, 0, 3);
     lua_pushvalue(L, 1);
-    if (lua_rawget(L, -2) == LUA_TNIL && running != NULL) {
-      lua_createtable(L, 0, 2);
-      l_pushtask(L, running);
-      push_task_name(L, running, lua_gettop(L));
-      lua_setfield(L, -3, "name");
-      lua_pop(L, 1);
-      lua_pushvalue(L, tb);
-      lua_setfield(L, -2, "traceback");
-      lua_pushvalue(L, 1);
-      lua_insert(L, -2);
-      lua_rawset(L, -4);
-    }
+    lua_setfield(L, -2, "value");
+    l_pushtask(L, running);
+    push_task_name(L, running, lua_gettop(L));
+    lua_setfield(L, -3, "name");
     lua_pop(L, 1);
+    lua_pushvalue(L, tb);
+    lua_setfield(L, -2, "traceback");
+    if (lua_type(L, 1) == LUA_TTABLE || lua_type(L, 1) == LUA_TUSERDATA) lua_pushvalue(L, 1);
+    else lua_pushliteral(L, "last plain error");  /* strings and numbers: one slot */
+    lua_insert(L, -2);
+    lua_rawset(L, -4);
   }
   lua_settop(L, 1);
   return 1;
@@ -660,9 +664,33 @@ static const luaL_Reg task_meta[] = {
   {NULL, NULL}
 };
 
+/* ERRINFO maps error objects (weakly: a caught error is not kept alive) to
+** {value, name, traceback}; plain values share one slot, the last one raised. */
 void l_task_reset_errinfo(lua_State *L) {
   lua_newtable(L);
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
   lua_setfield(L, LUA_REGISTRYINDEX, ERRINFO);
+}
+
+void l_task_errinfo(lua_State *L, int err) {
+  err = lua_absindex(L, err);
+  lua_getfield(L, LUA_REGISTRYINDEX, ERRINFO);
+  if (lua_type(L, err) == LUA_TTABLE || lua_type(L, err) == LUA_TUSERDATA) {
+    lua_pushvalue(L, err);
+    lua_rawget(L, -2);
+  } else if (lua_getfield(L, -1, "last plain error") == LUA_TTABLE) {
+    lua_getfield(L, -1, "value");
+    int same = lua_rawequal(L, -1, err);
+    lua_pop(L, 1);
+    if (!same) {
+      lua_pop(L, 1);
+      lua_pushnil(L);
+    }
+  }
+  lua_remove(L, -2);
 }
 
 void l_task_open(lua_State *L) {

@@ -64,6 +64,9 @@ task_t *l_running(void);
 task_t *l_spawn(lua_State *L, l_nursery_t *n, int nursery_idx, int fn, int nargs);
 /* Records a finished child in its nursery (error at 'err_idx' or 0). */
 void l_nursery_child_done(lua_State *L, task_t *t, int err_idx);
+/* Pushes {value, name, traceback} of the task where the error at 'err' was first
+** raised in this run, or nil. */
+void l_task_errinfo(lua_State *L, int err);
 /* The task message handler (records tracebacks). */
 int l_task_msgh(lua_State *L);
 
