@@ -14,6 +14,7 @@
 #include "../engine/sock.h"
 #include "l_addr.h"
 #include "l_common.h"
+#include "l_socket.h"
 #include "l_task.h"
 
 #define RESOLVER "ltrio.socket.resolve"  /* registry: function(sock, addr, local) -> addr */
@@ -173,6 +174,26 @@ static int op_step(lua_State *L, l_task_t *t, int ctx, int waited) {
 static int op_start(lua_State *L, l_task_t *t, int id) {
   l_checkcancel(L, t);
   return op_step(L, t, id, 0);
+}
+
+lt_sock_t *l_socket_test(lua_State *L, int i) {
+  l_socket_t *u = testsock(L, i);
+  return u ? &u->s : NULL;
+}
+
+int l_socket_waitfd(lua_State *L, l_task_t *t, int fd, int dir, const char *fname,
+                    lua_KContext ctx, lua_KFunction k) {
+  return waitfd(L, t, fd, dir, fname, ctx, k);
+}
+
+int l_socket_stream_fail(lua_State *L, l_task_t *t, int err, int waited) {
+  return op_fail(L, t, OP_SEND | OP_STREAM, err, waited);
+}
+
+int l_socket_stream_recv(lua_State *L, l_task_t *t) {
+  lua_pushinteger(L, 0);  /* flags */
+  lua_settop(L, 3);
+  return op_start(L, t, OP_RECV | OP_STREAM);
 }
 
 /* ---- address resolution through Lua (non-numeric addresses) ---- */
@@ -465,28 +486,6 @@ static int try_send(lua_State *L, lt_sock_t *s) {
   if (r < 0) return (int)r;
   lua_pushinteger(L, r);
   return 1;
-}
-
-/* core.stream_recv(sock, n) -> string: socket:recv for SocketStream:receive_some,
-** raising stream errors.  [-0, +1, e] */
-static int l_core_stream_recv(lua_State *L) {
-  l_task_t *t = l_checkasync(L, "SocketStream:receive_some");
-  opensock(L, "SocketStream:receive_some");
-  lua_pushinteger(L, 0);  /* flags */
-  lua_settop(L, 3);
-  l_checkcancel(L, t);
-  return op_step(L, t, OP_RECV | OP_STREAM, 0);
-}
-
-/* core.stream_send(sock, data) -> nbytes: socket:send for SocketStream:send_all.  [-0, +1, e] */
-static int l_core_stream_send(lua_State *L) {
-  l_task_t *t = l_checkasync(L, "SocketStream:send_all");
-  lt_sock_t *s = opensock(L, "SocketStream:send_all");
-  if (s->shut_wr) return l_raisef(L, "ClosedResourceError", "can't send data after sending EOF");
-  lua_pushinteger(L, 0);  /* flags */
-  lua_settop(L, 3);
-  l_checkcancel(L, t);
-  return op_step(L, t, OP_SEND | OP_STREAM, 0);
 }
 
 /* core.is_real_socket(v) -> boolean (not a fake from a custom socket factory) */
@@ -1115,10 +1114,6 @@ void l_socket_open(lua_State *L) {
   lua_setfield(L, -3, "SocketType");       /* core.SocketType */
   lua_pop(L, 1);                           /* the metatable */
   luaL_setfuncs(L, socket_funcs, 0);
-  lua_pushcfunction(L, l_core_stream_recv);
-  lua_setfield(L, -2, "stream_recv");
-  lua_pushcfunction(L, l_core_stream_send);
-  lua_setfield(L, -2, "stream_send");
   lua_pushcfunction(L, l_core_is_real_socket);
   lua_setfield(L, -2, "is_real_socket");
 }

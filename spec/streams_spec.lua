@@ -280,6 +280,20 @@ describe("trio.SocketStream", function()
     end)
   end))
 
+  it("raises BusyResourceError for a second sender during the schedule point of a send_all that did not block", h.async(function()
+    local c, s = tcp_pair()
+    local _ <close> = closing(c, s)
+    local second
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function() c:send_all("first") end)
+      nursery:start_soon(function() second = table.pack(trio.pcall(c.send_all, c, "second")) end)
+    end)
+    assert.is_false(second[1])
+    h.errmatch(second[2], "BusyResourceError", "another task is currently sending")
+    c:send_all("!")  -- the detector is free again
+    assert.are.equal("first!", s:receive_some())
+  end))
+
   it("raises BusyResourceError for a second receive_some only while the first is blocked", h.async(function()
     local a, b = unix_pair()
     local _ <close> = closing(a, b)

@@ -23,9 +23,7 @@ local MAX_SIZE = 0x7FFFFFFF
 local SEND_CHUNK = 256 * 1024
 
 return function(trio, core)
-  -- Real sockets take the core's stream calls, which raise stream errors directly
-  -- (no pcall on the hot path); fakes from a custom factory go through their methods.
-  local is_real_socket, stream_recv, stream_send = core.is_real_socket, core.stream_recv, core.stream_send
+  local is_real_socket = core.is_real_socket
   local socket, lowlevel = trio.socket, trio.lowlevel
   local E = trio.errno
   local iserror, checkpoint = trio.iserror, trio.checkpoint
@@ -199,16 +197,16 @@ return function(trio, core)
     raise("BusyResourceError", "another task is currently sending data on this SocketStream")
   end
 
-  -- Sends a piece on a socket from a custom socket factory, with stream errors.
-  local function fake_send(sock, piece)
+  -- Sends a piece through the socket's send method, with stream errors.
+  local function send_piece(sock, piece)
     local ok, n = pcall(sock.send, sock, piece)
     if not ok then translate(n) end
     return n
   end
 
   -- [async] Sends every byte of 'data' (a string or a Buffer); partial writes loop.
-  -- Real sockets go through core.stream_send, which raises stream errors (and the
-  -- send-after-EOF error) itself: no pcall and no field lookups on the hot path.
+  -- On a real socket, the C version (l_stream.c) does the sending and comes here
+  -- only for what raises, for an empty send, or for a busy stream.
   function SocketStream:send_all(data)
     if getmetatable(self) ~= stream_mt then
       raise("TypeError", "SocketStream:send_all: bad self (ltrio.SocketStream expected, got " .. type(self) .. ")")
@@ -220,16 +218,15 @@ return function(trio, core)
     if rawget(self, SENDING) then busy() end
     local _ <close> = rawget(self, GUARD)  -- releases the conflict detector on any exit
     self[SENDING] = true
-    local real, total = rawget(self, REAL), #data
-    if (total == 0 or not real) and sock.did_shutdown_SHUT_WR then
+    local total = #data
+    if sock.did_shutdown_SHUT_WR then
       raise("ClosedResourceError", "can't send data after sending EOF")
     end
     if total == 0 then
       if sock:fileno() == -1 then raise("ClosedResourceError", "socket was already closed") end
       return checkpoint()
     end
-    local send = real and stream_send or fake_send
-    local off = send(sock, data)
+    local off = send_piece(sock, data)
     while off < total do
       local piece
       if type(data) == "string" then
@@ -237,7 +234,7 @@ return function(trio, core)
       else
         piece = data:view(off + 1)
       end
-      off = off + send(sock, piece)
+      off = off + send_piece(sock, piece)
     end
   end
 
@@ -258,8 +255,8 @@ return function(trio, core)
           "size between 1 and 2^31-1 expected", n)
       end
     end
+    if rawget(self, REAL) then return SocketStream.receive_some(self, n) end  -- the C version
     local sock = rawget(self, SOCK)
-    if rawget(self, REAL) then return stream_recv(sock, n) end  -- errors come translated
     local ok, data = pcall(sock.recv, sock, n)
     if ok then return data end
     translate(data)
@@ -581,6 +578,9 @@ return function(trio, core)
     end
   end
   guard_methods(SocketStream, stream_mt, "SocketStream", {send_all = true, receive_some = true})
+  -- The hot methods in C, each passing what it does not handle to the Lua version.
+  SocketStream.receive_some, SocketStream.send_all = core.stream_methods(stream_mt, SOCK, REAL,
+    SENDING, SocketStream.receive_some, SocketStream.send_all)
   guard_methods(SocketListener, listener_mt, "SocketListener", {})
   guard_methods(FdStream, fdstream_mt, "FdStream", {})
 

@@ -1,0 +1,24 @@
+/* l_socket.h - what l_socket.c shares with the SocketStream fast paths (l_stream.c):
+** the socket check and the pieces of the async operation protocol. */
+#ifndef L_SOCKET_H
+#define L_SOCKET_H
+
+#include "../engine/sock.h"
+#include "l_common.h"
+
+/* The socket at 'i' (an ltrio.socket userdata), or NULL. [-0, +0, -] */
+lt_sock_t *l_socket_test(lua_State *L, int i);
+
+/* socket:recv for SocketStream:receive_some on the stack [sock, n]: checkpoint_if_
+** cancelled, the recv, a wait only on EAGAIN, stream errors. Use as a return. */
+int l_socket_stream_recv(lua_State *L, l_task_t *t);
+
+/* Waits until 'fd' is ready in 'dir' (LT_IO_READ/LT_IO_WRITE), then runs k(ctx). */
+int l_socket_waitfd(lua_State *L, l_task_t *t, int fd, int dir, const char *fname,
+                    lua_KContext ctx, lua_KFunction k);
+
+/* Raises the stream error for a failed socket call ('err' a negative errno or an
+** engine code), after a schedule point unless the call already waited. */
+int l_socket_stream_fail(lua_State *L, l_task_t *t, int err, int waited);
+
+#endif

@@ -1,0 +1,175 @@
+/* l_stream.c - the hot SocketStream methods in C: receive_some and send_all on a
+** stream over a real socket, with the checks and results of their Lua versions in
+** streams.lua. Any other case (a bad self or argument, a socket from a custom
+** factory, an empty send, a busy stream) is passed to the Lua version, which owns
+** every error message.
+**
+** send_all runs its send loop under lua_pcallk so that the send conflict detector
+** is released on every exit, as the to-be-closed guard of the Lua version does. */
+#include <string.h>
+
+#include "../engine/io.h"
+#include "l_addr.h"
+#include "l_socket.h"
+
+#define MAX_SIZE 0x7FFFFFFF
+#define DEFAULT_RECEIVE_SIZE 65536
+
+/* Upvalues of both closures. */
+enum { UV_MT = 1, UV_SOCK, UV_REAL, UV_SENDING, UV_LUA };
+
+/* The results of the Lua version, called in place of this function. */
+static int fallback_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status, (void)ctx;
+  return lua_gettop(L);
+}
+
+static int fallback(lua_State *L) {
+  lua_pushvalue(L, lua_upvalueindex(UV_LUA));
+  lua_insert(L, 1);
+  lua_callk(L, lua_gettop(L) - 1, LUA_MULTRET, 0, fallback_k);
+  return fallback_k(L, LUA_OK, 0);
+}
+
+/* 1 if self (1) is a SocketStream over a real socket. */
+static int fast_self(lua_State *L) {
+  if (lua_type(L, 1) != LUA_TTABLE || !lua_getmetatable(L, 1)) return 0;
+  int ok = lua_rawequal(L, -1, lua_upvalueindex(UV_MT));
+  lua_pop(L, 1);
+  if (!ok) return 0;
+  lua_pushvalue(L, lua_upvalueindex(UV_REAL));
+  ok = lua_rawget(L, 1) == LUA_TBOOLEAN && lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return ok;
+}
+
+/* Pushes self's socket (TypeError if a rawset replaced it). */
+static lt_sock_t *stream_sock(lua_State *L, const char *fname) {
+  lua_pushvalue(L, lua_upvalueindex(UV_SOCK));
+  lua_rawget(L, 1);
+  lt_sock_t *s = l_socket_test(L, -1);
+  if (s == NULL) l_raisef(L, "TypeError", "%s: the stream's socket is not a socket", fname);
+  return s;
+}
+
+/* SocketStream:receive_some(max_bytes) -> string ("" at end of file)  [-0, +1, e] */
+static int l_stream_receive_some(lua_State *L) {
+  lua_Integer n = DEFAULT_RECEIVE_SIZE;
+  if (!fast_self(L)) return fallback(L);
+  if (!lua_isnoneornil(L, 2)) {
+    if (!lua_isinteger(L, 2)) return fallback(L);
+    n = lua_tointeger(L, 2);
+    if (n < 1 || n > MAX_SIZE) return fallback(L);
+  }
+  l_task_t *t = l_checkasync(L, "SocketStream:receive_some");
+  lua_settop(L, 1);
+  lt_sock_t *s = stream_sock(L, "SocketStream:receive_some");
+  if (s->fd < 0) l_raisef(L, "ClosedResourceError", "SocketStream:receive_some: the socket is closed");
+  lua_replace(L, 1);
+  lua_pushinteger(L, n);  /* [sock, n] */
+  return l_socket_stream_recv(L, t);
+}
+
+/* ---- the send loop: one socket send per piece, as Trio's send_all calls
+** socket.send until every byte is written; the context is the offset. ---- */
+
+static int send_try(lua_State *L, l_task_t *t, size_t off, int waited);
+
+/* A new socket send of the bytes from 'off': checkpoint_if_cancelled, then the call. */
+static int send_piece(lua_State *L, l_task_t *t, size_t off) {
+  lt_sock_t *s = l_socket_test(L, 1);
+  if (s->fd < 0) l_raisef(L, "ClosedResourceError", "SocketStream:send_all: the socket is closed");
+  if (s->shut_wr) l_raisef(L, "ClosedResourceError", "can't send data after sending EOF");
+  l_checkcancel(L, t);
+  return send_try(L, t, off, 0);
+}
+
+/* After the schedule point that follows a send that did not wait. */
+static int send_next_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  size_t len;
+  l_checkbytes(L, 2, "SocketStream:send_all", "data", &len);
+  if ((size_t)ctx >= len) return 0;
+  return send_piece(L, l_current(), (size_t)ctx);
+}
+
+/* After waiting for the socket to become writable. */
+static int send_wait_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  l_task_t *t = l_current();
+  l_outcome(L, t, "socket:send");
+  return send_try(L, t, (size_t)ctx, 1);
+}
+
+static int send_try(lua_State *L, l_task_t *t, size_t off, int waited) {
+  lt_sock_t *s = l_socket_test(L, 1);
+  if (s->fd < 0) return l_raise(L, LT_ECLOSED, "socket:send");
+  size_t len;
+  const char *p = l_checkbytes(L, 2, "SocketStream:send_all", "data", &len);
+  if (off >= len) return 0;  /* a Buffer that shrank meanwhile */
+  ssize_t r = lt_sock_send(s->fd, p + off, len - off, 0);
+  if (r >= 0) {
+    off += (size_t)r;
+    if (!waited) return l_yield(L, t, (lua_KContext)off, send_next_k);
+    return off >= len ? 0 : send_piece(L, t, off);
+  }
+  if (r == -EAGAIN || r == -EWOULDBLOCK)
+    return l_socket_waitfd(L, t, s->fd, LT_IO_WRITE, "socket:send", (lua_KContext)off, send_wait_k);
+  return l_socket_stream_fail(L, t, (int)r, waited);
+}
+
+/* The protected body: [sock, data]. */
+static int send_body(lua_State *L) { return send_piece(L, l_current(), 0); }
+
+/* Releases the send conflict detector, then returns or raises what the body did. */
+static int send_done_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)ctx;
+  lua_pushvalue(L, lua_upvalueindex(UV_SENDING));
+  lua_pushboolean(L, 0);
+  lua_rawset(L, 1);
+  if (status != LUA_OK && status != LUA_YIELD) return lua_error(L);
+  return 0;
+}
+
+/* SocketStream:send_all(data): sends every byte of a string or Buffer.  [-0, +0, e] */
+static int l_stream_send_all(lua_State *L) {
+  if (!fast_self(L)) return fallback(L);
+  size_t len;
+  if (lua_type(L, 2) == LUA_TSTRING) lua_tolstring(L, 2, &len);
+  else if (l_buffer_test(L, 2, &len) == NULL) return fallback(L);
+  lua_pushvalue(L, lua_upvalueindex(UV_SENDING));
+  int busy = lua_rawget(L, 1) != LUA_TBOOLEAN || lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  if (len == 0 || busy) return fallback(L);
+  l_checkasync(L, "SocketStream:send_all");
+  lua_settop(L, 2);
+  stream_sock(L, "SocketStream:send_all");          /* [self, data, sock] */
+  lua_pushcfunction(L, send_body);
+  lua_insert(L, 3);
+  lua_pushvalue(L, 2);                              /* [self, data, body, sock, data] */
+  lua_pushvalue(L, lua_upvalueindex(UV_SENDING));
+  lua_pushboolean(L, 1);
+  lua_rawset(L, 1);
+  return send_done_k(L, lua_pcallk(L, 2, 0, 0, 0, send_done_k), 0);
+}
+
+/* core.stream_methods(stream_mt, SOCK, REAL, SENDING, receive_some, send_all) ->
+** receive_some, send_all: the C methods, each falling back to the given Lua one. */
+static int l_core_stream_methods(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, 5, LUA_TFUNCTION);
+  luaL_checktype(L, 6, LUA_TFUNCTION);
+  for (int i = 1; i <= 4; i++) lua_pushvalue(L, i);
+  lua_pushvalue(L, 5);
+  lua_pushcclosure(L, l_stream_receive_some, 5);
+  for (int i = 1; i <= 4; i++) lua_pushvalue(L, i);
+  lua_pushvalue(L, 6);
+  lua_pushcclosure(L, l_stream_send_all, 5);
+  return 2;
+}
+
+/* Adds core.stream_methods to the core table on the top. [-0, +0, m] */
+void l_stream_open(lua_State *L) {
+  lua_pushcfunction(L, l_core_stream_methods);
+  lua_setfield(L, -2, "stream_methods");
+}
