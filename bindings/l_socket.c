@@ -181,11 +181,6 @@ lt_sock_t *l_socket_test(lua_State *L, int i) {
   return u ? &u->s : NULL;
 }
 
-int l_socket_waitfd(lua_State *L, l_task_t *t, int fd, int dir, const char *fname,
-                    lua_KContext ctx, lua_KFunction k) {
-  return waitfd(L, t, fd, dir, fname, ctx, k);
-}
-
 int l_socket_stream_fail(lua_State *L, l_task_t *t, int err, int waited) {
   return op_fail(L, t, OP_SEND | OP_STREAM, err, waited);
 }

@@ -13,10 +13,6 @@ lt_sock_t *l_socket_test(lua_State *L, int i);
 ** cancelled, the recv, a wait only on EAGAIN, stream errors. Use as a return. */
 int l_socket_stream_recv(lua_State *L, l_task_t *t);
 
-/* Waits until 'fd' is ready in 'dir' (LT_IO_READ/LT_IO_WRITE), then runs k(ctx). */
-int l_socket_waitfd(lua_State *L, l_task_t *t, int fd, int dir, const char *fname,
-                    lua_KContext ctx, lua_KFunction k);
-
 /* Raises the stream error for a failed socket call ('err' a negative errno or an
 ** engine code), after a schedule point unless the call already waited. */
 int l_socket_stream_fail(lua_State *L, l_task_t *t, int err, int waited);

@@ -4,8 +4,8 @@
 ** factory, an empty send, a busy stream) is passed to the Lua version, which owns
 ** every error message.
 **
-** send_all runs its send loop under lua_pcallk so that the send conflict detector
-** is released on every exit, as the to-be-closed guard of the Lua version does. */
+** send_all releases the send conflict detector on every exit, as the to-be-closed
+** guard of the Lua version does. */
 #include <string.h>
 
 #include "../engine/io.h"
@@ -71,16 +71,35 @@ static int l_stream_receive_some(lua_State *L) {
 }
 
 /* ---- the send loop: one socket send per piece, as Trio's send_all calls
-** socket.send until every byte is written; the context is the offset. ---- */
+** socket.send until every byte is written. It runs in send_all's own frame, on the
+** stack [self, data, sock], with the offset as the continuation context: no inner
+** call, so a task blocked here keeps a small coroutine stack. Every exit releases
+** the send conflict detector first. ---- */
+
+static void release(lua_State *L) {
+  lua_pushvalue(L, lua_upvalueindex(UV_SENDING));
+  lua_pushboolean(L, 0);
+  lua_rawset(L, 1);
+}
+
+/* Raises engine error 'err' (not 0) after releasing the detector. */
+static int release_raise(lua_State *L, int err, const char *fname) {
+  release(L);
+  return l_raise(L, err, fname);
+}
 
 static int send_try(lua_State *L, l_task_t *t, size_t off, int waited);
 
 /* A new socket send of the bytes from 'off': checkpoint_if_cancelled, then the call. */
 static int send_piece(lua_State *L, l_task_t *t, size_t off) {
-  lt_sock_t *s = l_socket_test(L, 1);
-  if (s->fd < 0) l_raisef(L, "ClosedResourceError", "SocketStream:send_all: the socket is closed");
-  if (s->shut_wr) l_raisef(L, "ClosedResourceError", "can't send data after sending EOF");
-  l_checkcancel(L, t);
+  lt_sock_t *s = l_socket_test(L, 3);
+  if (s->fd < 0 || s->shut_wr) {
+    release(L);
+    if (s->fd < 0) l_raisef(L, "ClosedResourceError", "SocketStream:send_all: the socket is closed");
+    l_raisef(L, "ClosedResourceError", "can't send data after sending EOF");
+  }
+  int err = lt_task_check(&t->task);
+  if (err) return release_raise(L, err, "checkpoint");
   return send_try(L, t, off, 0);
 }
 
@@ -89,7 +108,10 @@ static int send_next_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status;
   size_t len;
   l_checkbytes(L, 2, "SocketStream:send_all", "data", &len);
-  if ((size_t)ctx >= len) return 0;
+  if ((size_t)ctx >= len) {
+    release(L);
+    return 0;
+  }
   return send_piece(L, l_current(), (size_t)ctx);
 }
 
@@ -97,38 +119,33 @@ static int send_next_k(lua_State *L, int status, lua_KContext ctx) {
 static int send_wait_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status;
   l_task_t *t = l_current();
-  l_outcome(L, t, "socket:send");
+  int err = t->task.outcome;
+  t->task.outcome = 0;
+  if (err) return release_raise(L, err, "socket:send");
   return send_try(L, t, (size_t)ctx, 1);
 }
 
 static int send_try(lua_State *L, l_task_t *t, size_t off, int waited) {
-  lt_sock_t *s = l_socket_test(L, 1);
-  if (s->fd < 0) return l_raise(L, LT_ECLOSED, "socket:send");
+  lt_sock_t *s = l_socket_test(L, 3);
+  if (s->fd < 0) return release_raise(L, LT_ECLOSED, "socket:send");
   size_t len;
   const char *p = l_checkbytes(L, 2, "SocketStream:send_all", "data", &len);
-  if (off >= len) return 0;  /* a Buffer that shrank meanwhile */
-  ssize_t r = lt_sock_send(s->fd, p + off, len - off, 0);
+  ssize_t r = off < len ? lt_sock_send(s->fd, p + off, len - off, 0) : 0;  /* a Buffer may shrink */
   if (r >= 0) {
     off += (size_t)r;
     if (!waited) return l_yield(L, t, (lua_KContext)off, send_next_k);
-    return off >= len ? 0 : send_piece(L, t, off);
+    if (off < len) return send_piece(L, t, off);
+    release(L);
+    return 0;
   }
-  if (r == -EAGAIN || r == -EWOULDBLOCK)
-    return l_socket_waitfd(L, t, s->fd, LT_IO_WRITE, "socket:send", (lua_KContext)off, send_wait_k);
+  if (r == -EAGAIN || r == -EWOULDBLOCK) {
+    int w = lt_io_wait(s->fd, LT_IO_WRITE, &t->task);
+    if (w < 0) return release_raise(L, w, "socket:send");
+    if (w == 1) return l_yield(L, t, (lua_KContext)off, send_wait_k);  /* not pollable */
+    return l_park(L, t, lt_io_abort, LT_IO_DATA(s->fd, LT_IO_WRITE), (lua_KContext)off, send_wait_k);
+  }
+  release(L);
   return l_socket_stream_fail(L, t, (int)r, waited);
-}
-
-/* The protected body: [sock, data]. */
-static int send_body(lua_State *L) { return send_piece(L, l_current(), 0); }
-
-/* Releases the send conflict detector, then returns or raises what the body did. */
-static int send_done_k(lua_State *L, int status, lua_KContext ctx) {
-  (void)ctx;
-  lua_pushvalue(L, lua_upvalueindex(UV_SENDING));
-  lua_pushboolean(L, 0);
-  lua_rawset(L, 1);
-  if (status != LUA_OK && status != LUA_YIELD) return lua_error(L);
-  return 0;
 }
 
 /* SocketStream:send_all(data): sends every byte of a string or Buffer.  [-0, +0, e] */
@@ -141,16 +158,13 @@ static int l_stream_send_all(lua_State *L) {
   int busy = lua_rawget(L, 1) != LUA_TBOOLEAN || lua_toboolean(L, -1);
   lua_pop(L, 1);
   if (len == 0 || busy) return fallback(L);
-  l_checkasync(L, "SocketStream:send_all");
+  l_task_t *t = l_checkasync(L, "SocketStream:send_all");
   lua_settop(L, 2);
-  stream_sock(L, "SocketStream:send_all");          /* [self, data, sock] */
-  lua_pushcfunction(L, send_body);
-  lua_insert(L, 3);
-  lua_pushvalue(L, 2);                              /* [self, data, body, sock, data] */
+  stream_sock(L, "SocketStream:send_all");  /* [self, data, sock] */
   lua_pushvalue(L, lua_upvalueindex(UV_SENDING));
   lua_pushboolean(L, 1);
   lua_rawset(L, 1);
-  return send_done_k(L, lua_pcallk(L, 2, 0, 0, 0, send_done_k), 0);
+  return send_piece(L, t, 0);
 }
 
 /* core.stream_methods(stream_mt, SOCK, REAL, SENDING, receive_some, send_all) ->
