@@ -66,8 +66,14 @@ static lt_sock_t *newsock(lua_State *L) {
   return &u->s;
 }
 
-/* Replaces the optional integer at 'i' by its value (default 'def'). */
+/* Replaces the optional integer at 'i' by its value (default 'def'); an integer stays,
+** and so does a nil for a default 0 (lua_tointeger reads both right). */
 static lua_Integer normint(lua_State *L, int i, const char *fname, const char *param, lua_Integer def) {
+  if (lua_isinteger(L, i)) return lua_tointeger(L, i);
+  if (def == 0 && lua_isnoneornil(L, i)) {
+    if (lua_gettop(L) < i) lua_settop(L, i);
+    return 0;
+  }
   lua_Integer v = lua_isnoneornil(L, i) ? def : l_checkint(L, i, fname, param);
   if (lua_gettop(L) < i) lua_settop(L, i);
   lua_pushinteger(L, v);
@@ -964,10 +970,10 @@ static int l_socket_set_inheritable(lua_State *L) {
 /* __index: methods (upvalue 1), then the fields, then the methods again through
 ** their metatable, which turns intentionally absent names into AttributeError. */
 static int l_socket__index_full(lua_State *L) {
-  lt_sock_t *s = checksock(L, 1, "socket.__index");  /* a direct call may pass anything */
   lua_pushvalue(L, 2);
   if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;  /* methods first */
   lua_pop(L, 1);
+  lt_sock_t *s = checksock(L, 1, "socket.__index");  /* a direct call may pass anything */
   const char *k = lua_tostring(L, 2);
   if (k && lua_type(L, 2) == LUA_TSTRING) {
     if (strcmp(k, "family") == 0) { lua_pushinteger(L, s->family); return 1; }

@@ -16,7 +16,7 @@
 #define DEFAULT_RECEIVE_SIZE 65536
 
 /* Upvalues of both closures. */
-enum { UV_MT = 1, UV_SOCK, UV_REAL, UV_SENDING, UV_LUA };
+enum { UV_MT = 1, UV_SOCK, UV_SENDING, UV_LUA };
 
 /* The results of the Lua version, called in place of this function. */
 static int fallback_k(lua_State *L, int status, lua_KContext ctx) {
@@ -31,40 +31,34 @@ static int fallback(lua_State *L) {
   return fallback_k(L, LUA_OK, 0);
 }
 
-/* 1 if self (1) is a SocketStream over a real socket. */
-static int fast_self(lua_State *L) {
-  if (lua_type(L, 1) != LUA_TTABLE || !lua_getmetatable(L, 1)) return 0;
+/* The real socket of self (1) if self is a SocketStream over one, else NULL. */
+static lt_sock_t *fast_self(lua_State *L) {
+  if (lua_type(L, 1) != LUA_TTABLE || !lua_getmetatable(L, 1)) return NULL;
   int ok = lua_rawequal(L, -1, lua_upvalueindex(UV_MT));
   lua_pop(L, 1);
-  if (!ok) return 0;
-  lua_pushvalue(L, lua_upvalueindex(UV_REAL));
-  ok = lua_rawget(L, 1) == LUA_TBOOLEAN && lua_toboolean(L, -1);
-  lua_pop(L, 1);
-  return ok;
-}
-
-/* Pushes self's socket (TypeError if a rawset replaced it). */
-static lt_sock_t *stream_sock(lua_State *L, const char *fname) {
+  if (!ok) return NULL;
   lua_pushvalue(L, lua_upvalueindex(UV_SOCK));
   lua_rawget(L, 1);
   lt_sock_t *s = l_socket_test(L, -1);
-  if (s == NULL) l_raisef(L, "TypeError", "%s: the stream's socket is not a socket", fname);
+  lua_pop(L, 1);  /* self keeps the socket alive */
   return s;
 }
 
 /* SocketStream:receive_some(max_bytes) -> string ("" at end of file)  [-0, +1, e] */
 static int l_stream_receive_some(lua_State *L) {
   lua_Integer n = DEFAULT_RECEIVE_SIZE;
-  if (!fast_self(L)) return fallback(L);
+  lt_sock_t *s = fast_self(L);
+  if (s == NULL) return fallback(L);
   if (!lua_isnoneornil(L, 2)) {
     if (!lua_isinteger(L, 2)) return fallback(L);
     n = lua_tointeger(L, 2);
     if (n < 1 || n > MAX_SIZE) return fallback(L);
   }
   l_task_t *t = l_checkasync(L, "SocketStream:receive_some");
-  lua_settop(L, 1);
-  lt_sock_t *s = stream_sock(L, "SocketStream:receive_some");
   if (s->fd < 0) l_raisef(L, "ClosedResourceError", "SocketStream:receive_some: the socket is closed");
+  lua_settop(L, 1);
+  lua_pushvalue(L, lua_upvalueindex(UV_SOCK));
+  lua_rawget(L, 1);
   lua_replace(L, 1);
   lua_pushinteger(L, n);  /* [sock, n] */
   return l_socket_stream_recv(L, t);
@@ -150,7 +144,7 @@ static int send_try(lua_State *L, l_task_t *t, size_t off, int waited) {
 
 /* SocketStream:send_all(data): sends every byte of a string or Buffer.  [-0, +0, e] */
 static int l_stream_send_all(lua_State *L) {
-  if (!fast_self(L)) return fallback(L);
+  if (fast_self(L) == NULL) return fallback(L);
   size_t len;
   if (lua_type(L, 2) == LUA_TSTRING) lua_tolstring(L, 2, &len);
   else if (l_buffer_test(L, 2, &len) == NULL) return fallback(L);
@@ -160,25 +154,25 @@ static int l_stream_send_all(lua_State *L) {
   if (len == 0 || busy) return fallback(L);
   l_task_t *t = l_checkasync(L, "SocketStream:send_all");
   lua_settop(L, 2);
-  stream_sock(L, "SocketStream:send_all");  /* [self, data, sock] */
+  lua_pushvalue(L, lua_upvalueindex(UV_SOCK));
+  lua_rawget(L, 1);                         /* [self, data, sock] */
   lua_pushvalue(L, lua_upvalueindex(UV_SENDING));
   lua_pushboolean(L, 1);
   lua_rawset(L, 1);
   return send_piece(L, t, 0);
 }
 
-/* core.stream_methods(stream_mt, SOCK, REAL, SENDING, receive_some, send_all) ->
+/* core.stream_methods(stream_mt, SOCK, SENDING, receive_some, send_all) ->
 ** receive_some, send_all: the C methods, each falling back to the given Lua one. */
 static int l_core_stream_methods(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, 4, LUA_TFUNCTION);
   luaL_checktype(L, 5, LUA_TFUNCTION);
-  luaL_checktype(L, 6, LUA_TFUNCTION);
   for (int i = 1; i <= 4; i++) lua_pushvalue(L, i);
+  lua_pushcclosure(L, l_stream_receive_some, 4);
+  for (int i = 1; i <= 3; i++) lua_pushvalue(L, i);
   lua_pushvalue(L, 5);
-  lua_pushcclosure(L, l_stream_receive_some, 5);
-  for (int i = 1; i <= 4; i++) lua_pushvalue(L, i);
-  lua_pushvalue(L, 6);
-  lua_pushcclosure(L, l_stream_send_all, 5);
+  lua_pushcclosure(L, l_stream_send_all, 4);
   return 2;
 }
 

@@ -13,7 +13,7 @@ local mtype, floor = math.type, math.floor
 
 -- Keys of the private slots of stream and listener objects (tables, so no user key
 -- can collide with them).
-local SOCK, SENDING, REAL, GUARD = {}, {}, {}, {}
+local SOCK, SENDING = {}, {}
 
 local DEFAULT_RECEIVE_SIZE = 65536
 local NOTSENT_LOWAT = 16384
@@ -187,8 +187,6 @@ return function(trio, core)
     local self = {}
     rawset(self, SOCK, sock)
     rawset(self, SENDING, false)
-    rawset(self, GUARD, setmetatable({self}, guard_mt))
-    if is_real_socket(sock) then rawset(self, REAL, true) end
     return setmetatable(self, stream_mt)
   end
 
@@ -216,7 +214,7 @@ return function(trio, core)
       argerror("SocketStream:send_all", 1, "data", "string or Buffer expected", data)
     end
     if rawget(self, SENDING) then busy() end
-    local _ <close> = rawget(self, GUARD)  -- releases the conflict detector on any exit
+    local _ <close> = setmetatable({self}, guard_mt)  -- releases the conflict detector on any exit
     self[SENDING] = true
     local total = #data
     if sock.did_shutdown_SHUT_WR then
@@ -255,8 +253,8 @@ return function(trio, core)
           "size between 1 and 2^31-1 expected", n)
       end
     end
-    if rawget(self, REAL) then return SocketStream.receive_some(self, n) end  -- the C version
     local sock = rawget(self, SOCK)
+    if is_real_socket(sock) then return SocketStream.receive_some(self, n) end  -- the C version
     local ok, data = pcall(sock.recv, sock, n)
     if ok then return data end
     translate(data)
@@ -579,8 +577,8 @@ return function(trio, core)
   end
   guard_methods(SocketStream, stream_mt, "SocketStream", {send_all = true, receive_some = true})
   -- The hot methods in C, each passing what it does not handle to the Lua version.
-  SocketStream.receive_some, SocketStream.send_all = core.stream_methods(stream_mt, SOCK, REAL,
-    SENDING, SocketStream.receive_some, SocketStream.send_all)
+  SocketStream.receive_some, SocketStream.send_all = core.stream_methods(stream_mt, SOCK, SENDING,
+    SocketStream.receive_some, SocketStream.send_all)
   guard_methods(SocketListener, listener_mt, "SocketListener", {})
   guard_methods(FdStream, fdstream_mt, "FdStream", {})
 
