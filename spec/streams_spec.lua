@@ -400,6 +400,37 @@ describe("trio.SocketStream", function()
   end))
 end)
 
+-- A socket from a custom factory: a table that forwards to a real socket and records
+-- the calls; SocketStream drives it through its methods only.
+local Forwarding = setmetatable({}, {__index = socket.SocketType})
+Forwarding.__index = Forwarding
+Forwarding.type = socket.SOCK_STREAM
+function Forwarding:recv(n) self.calls[#self.calls + 1] = "recv" return self.inner:recv(n) end
+function Forwarding:send(data) self.calls[#self.calls + 1] = "send" return self.inner:send(data) end
+function Forwarding:setsockopt() end
+function Forwarding:close() self.inner:close() end
+function Forwarding:fileno() return self.inner:fileno() end
+
+describe("trio.SocketStream over a socket from a custom factory", function()
+  it("sends and receives through the socket's own methods, with stream errors", h.async(function()
+    local a, b = socket.socketpair()
+    local fake = setmetatable({inner = a, calls = {}}, Forwarding)
+    local stream = trio.SocketStream(fake)
+    local peer = trio.SocketStream(b)
+    local _ <close> = closing(stream, peer)
+    stream:send_all("ping")
+    assert.are.equal("ping", peer:receive_some())
+    peer:send_all("pong")
+    assert.are.equal("pong", stream:receive_some(10))
+    assert.are.same({"send", "recv"}, fake.calls)
+    b:close()
+    local err = h.raises("BrokenResourceError", function()
+      for _ = 1, 100 do stream:send_all(string.rep("x", 65536)) end
+    end)
+    assert.is_true(trio.iserror(err.cause, "OSError"))
+  end))
+end)
+
 describe("trio.SocketListener", function()
   it("raises TypeError unless given a socket and ValueError unless it listens", h.async(function()
     h.raises("TypeError", trio.SocketListener, "x")
