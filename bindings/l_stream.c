@@ -31,7 +31,8 @@ static int fallback(lua_State *L) {
   return fallback_k(L, LUA_OK, 0);
 }
 
-/* The real socket of self (1) if self is a SocketStream over one, else NULL. */
+/* The real socket of self (1) if self is a SocketStream over one (the socket is
+** then pushed), else NULL (nothing pushed). */
 static lt_sock_t *fast_self(lua_State *L) {
   if (lua_type(L, 1) != LUA_TTABLE || !lua_getmetatable(L, 1)) return NULL;
   int ok = lua_rawequal(L, -1, lua_upvalueindex(UV_MT));
@@ -40,27 +41,29 @@ static lt_sock_t *fast_self(lua_State *L) {
   lua_pushvalue(L, lua_upvalueindex(UV_SOCK));
   lua_rawget(L, 1);
   lt_sock_t *s = l_socket_test(L, -1);
-  lua_pop(L, 1);  /* self keeps the socket alive */
+  if (s == NULL) lua_pop(L, 1);
   return s;
 }
 
 /* SocketStream:receive_some(max_bytes) -> string ("" at end of file)  [-0, +1, e] */
 static int l_stream_receive_some(lua_State *L) {
   lua_Integer n = DEFAULT_RECEIVE_SIZE;
+  int nargs = lua_gettop(L);
   lt_sock_t *s = fast_self(L);
   if (s == NULL) return fallback(L);
-  if (!lua_isnoneornil(L, 2)) {
-    if (!lua_isinteger(L, 2)) return fallback(L);
-    n = lua_tointeger(L, 2);
-    if (n < 1 || n > MAX_SIZE) return fallback(L);
+  if (nargs >= 2 && !lua_isnil(L, 2)) {
+    n = lua_isinteger(L, 2) ? lua_tointeger(L, 2) : 0;
+    if (n < 1 || n > MAX_SIZE) {
+      lua_settop(L, nargs);
+      return fallback(L);  /* converts or raises */
+    }
   }
   l_task_t *t = l_checkasync(L, "SocketStream:receive_some");
   if (s->fd < 0) l_raisef(L, "ClosedResourceError", "SocketStream:receive_some: the socket is closed");
-  lua_settop(L, 1);
-  lua_pushvalue(L, lua_upvalueindex(UV_SOCK));
-  lua_rawget(L, 1);
-  lua_replace(L, 1);
-  lua_pushinteger(L, n);  /* [sock, n] */
+  lua_copy(L, -1, 1);
+  lua_pushinteger(L, n);
+  lua_copy(L, -1, 2);
+  lua_settop(L, 2);  /* [sock, n] */
   return l_socket_stream_recv(L, t);
 }
 
@@ -144,18 +147,21 @@ static int send_try(lua_State *L, l_task_t *t, size_t off, int waited) {
 
 /* SocketStream:send_all(data): sends every byte of a string or Buffer.  [-0, +0, e] */
 static int l_stream_send_all(lua_State *L) {
-  if (fast_self(L) == NULL) return fallback(L);
+  int nargs = lua_gettop(L);
+  if (nargs < 2 || fast_self(L) == NULL) return fallback(L);
   size_t len;
   if (lua_type(L, 2) == LUA_TSTRING) lua_tolstring(L, 2, &len);
-  else if (l_buffer_test(L, 2, &len) == NULL) return fallback(L);
+  else if (l_buffer_test(L, 2, &len) == NULL) len = 0;
   lua_pushvalue(L, lua_upvalueindex(UV_SENDING));
   int busy = lua_rawget(L, 1) != LUA_TBOOLEAN || lua_toboolean(L, -1);
   lua_pop(L, 1);
-  if (len == 0 || busy) return fallback(L);
+  if (len == 0 || busy) {  /* an empty send, a bad argument or a busy stream */
+    lua_settop(L, nargs);
+    return fallback(L);
+  }
   l_task_t *t = l_checkasync(L, "SocketStream:send_all");
-  lua_settop(L, 2);
-  lua_pushvalue(L, lua_upvalueindex(UV_SOCK));
-  lua_rawget(L, 1);                         /* [self, data, sock] */
+  lua_copy(L, -1, 3);
+  lua_settop(L, 3);                         /* [self, data, sock] */
   lua_pushvalue(L, lua_upvalueindex(UV_SENDING));
   lua_pushboolean(L, 1);
   lua_rawset(L, 1);
