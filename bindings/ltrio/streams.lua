@@ -151,13 +151,7 @@ return function(trio, core)
   local SocketStream = {}
   local stream_mt = {__name = "ltrio.SocketStream"}
 
-  local function stream_index(self, k)
-    local m = SocketStream[k]
-    if m ~= nil then return m end
-    if k == "socket" then return rawget(self, SOCK) end
-    return nil
-  end
-  stream_mt.__index = stream_index
+  stream_mt.__index = core.stream_index(SocketStream, SOCK)  -- a method, or the field 'socket'
   stream_mt.__newindex = function(_, k)
     raise("AttributeError", string.format("SocketStream: cannot assign field '%s'", tostring(k)))
   end
