@@ -182,11 +182,6 @@ static int op_start(lua_State *L, l_task_t *t, int id) {
   return op_step(L, t, id, 0);
 }
 
-lt_sock_t *l_socket_test(lua_State *L, int i) {
-  l_socket_t *u = testsock(L, i);
-  return u ? &u->s : NULL;
-}
-
 int l_socket_stream_fail(lua_State *L, l_task_t *t, int err, int waited) {
   return op_fail(L, t, OP_SEND | OP_STREAM, err, waited);
 }

@@ -1,13 +1,13 @@
 /* l_socket.h - what l_socket.c shares with the SocketStream fast paths (l_stream.c):
-** the socket check and the pieces of the async operation protocol. */
+** the pieces of the async operation protocol. */
 #ifndef L_SOCKET_H
 #define L_SOCKET_H
 
 #include "../engine/sock.h"
 #include "l_common.h"
 
-/* The socket at 'i' (an ltrio.socket userdata), or NULL. [-0, +0, -] */
-lt_sock_t *l_socket_test(lua_State *L, int i);
+/* An ltrio.socket userdata's block begins with its lt_sock_t: lua_touserdata on a
+** value known to be a socket gives the lt_sock_t. */
 
 /* socket:recv for SocketStream:receive_some on the stack [sock, n]: checkpoint_if_
 ** cancelled, the recv, a wait only on EAGAIN, stream errors. Use as a return. */

@@ -32,17 +32,18 @@ static int fallback(lua_State *L) {
 }
 
 /* The real socket of self (1) if self is a SocketStream over one (the socket is
-** then pushed), else NULL (nothing pushed). */
+** then pushed), else NULL (nothing pushed). The stream's private socket slot, set
+** once by trio.SocketStream, holds a userdata only for a real socket (trio.socket.
+** is_socket accepts no other userdata; sockets from a factory are tables). */
 static lt_sock_t *fast_self(lua_State *L) {
   if (lua_type(L, 1) != LUA_TTABLE || !lua_getmetatable(L, 1)) return NULL;
   int ok = lua_rawequal(L, -1, lua_upvalueindex(UV_MT));
   lua_pop(L, 1);
   if (!ok) return NULL;
   lua_pushvalue(L, lua_upvalueindex(UV_SOCK));
-  lua_rawget(L, 1);
-  lt_sock_t *s = l_socket_test(L, -1);
-  if (s == NULL) lua_pop(L, 1);
-  return s;
+  if (lua_rawget(L, 1) == LUA_TUSERDATA) return lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return NULL;
 }
 
 /* SocketStream:receive_some(max_bytes) -> string ("" at end of file)  [-0, +1, e] */
@@ -85,11 +86,13 @@ static int release_raise(lua_State *L, int err, const char *fname) {
   return l_raise(L, err, fname);
 }
 
-static int send_try(lua_State *L, l_task_t *t, size_t off, int waited);
+static int send_try(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off, int waited);
+
+/* The socket of the send loop's frame. */
+static lt_sock_t *send_sock(lua_State *L) { return lua_touserdata(L, 3); }
 
 /* A new socket send of the bytes from 'off': checkpoint_if_cancelled, then the call. */
-static int send_piece(lua_State *L, l_task_t *t, size_t off) {
-  lt_sock_t *s = l_socket_test(L, 3);
+static int send_piece(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off) {
   if (s->fd < 0 || s->shut_wr) {
     release(L);
     if (s->fd < 0) l_raisef(L, "ClosedResourceError", "SocketStream:send_all: the socket is closed");
@@ -97,7 +100,7 @@ static int send_piece(lua_State *L, l_task_t *t, size_t off) {
   }
   int err = lt_task_check(&t->task);
   if (err) return release_raise(L, err, "checkpoint");
-  return send_try(L, t, off, 0);
+  return send_try(L, t, s, off, 0);
 }
 
 /* After the schedule point that follows a send that did not wait. */
@@ -109,7 +112,7 @@ static int send_next_k(lua_State *L, int status, lua_KContext ctx) {
     release(L);
     return 0;
   }
-  return send_piece(L, l_current(), (size_t)ctx);
+  return send_piece(L, l_current(), send_sock(L), (size_t)ctx);
 }
 
 /* After waiting for the socket to become writable. */
@@ -119,11 +122,10 @@ static int send_wait_k(lua_State *L, int status, lua_KContext ctx) {
   int err = t->task.outcome;
   t->task.outcome = 0;
   if (err) return release_raise(L, err, "socket:send");
-  return send_try(L, t, (size_t)ctx, 1);
+  return send_try(L, t, send_sock(L), (size_t)ctx, 1);
 }
 
-static int send_try(lua_State *L, l_task_t *t, size_t off, int waited) {
-  lt_sock_t *s = l_socket_test(L, 3);
+static int send_try(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off, int waited) {
   if (s->fd < 0) return release_raise(L, LT_ECLOSED, "socket:send");
   size_t len;
   const char *p = l_checkbytes(L, 2, "SocketStream:send_all", "data", &len);
@@ -131,7 +133,7 @@ static int send_try(lua_State *L, l_task_t *t, size_t off, int waited) {
   if (r >= 0) {
     off += (size_t)r;
     if (!waited) return l_yield(L, t, (lua_KContext)off, send_next_k);
-    if (off < len) return send_piece(L, t, off);
+    if (off < len) return send_piece(L, t, s, off);
     release(L);
     return 0;
   }
@@ -148,7 +150,8 @@ static int send_try(lua_State *L, l_task_t *t, size_t off, int waited) {
 /* SocketStream:send_all(data): sends every byte of a string or Buffer.  [-0, +0, e] */
 static int l_stream_send_all(lua_State *L) {
   int nargs = lua_gettop(L);
-  if (nargs < 2 || fast_self(L) == NULL) return fallback(L);
+  lt_sock_t *s = nargs < 2 ? NULL : fast_self(L);
+  if (s == NULL) return fallback(L);
   size_t len;
   if (lua_type(L, 2) == LUA_TSTRING) lua_tolstring(L, 2, &len);
   else if (l_buffer_test(L, 2, &len) == NULL) len = 0;
@@ -165,7 +168,7 @@ static int l_stream_send_all(lua_State *L) {
   lua_pushvalue(L, lua_upvalueindex(UV_SENDING));
   lua_pushboolean(L, 1);
   lua_rawset(L, 1);
-  return send_piece(L, t, 0);
+  return send_piece(L, t, s, 0);
 }
 
 /* core.stream_methods(stream_mt, SOCK, SENDING, receive_some, send_all) ->
