@@ -6,7 +6,6 @@
 **
 ** send_all releases the send conflict detector on every exit, as the to-be-closed
 ** guard of the Lua version does. */
-#include <string.h>
 
 #include "../engine/io.h"
 #include "l_addr.h"
@@ -185,33 +184,8 @@ static int l_core_stream_methods(lua_State *L) {
   return 2;
 }
 
-/* SocketStream's __index (upvalues: the methods, the socket's key): a method, or
-** the read-only field 'socket'.  [-0, +1, -] */
-static int l_stream_index(lua_State *L) {
-  lua_pushvalue(L, 2);
-  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
-  if (lua_type(L, 1) == LUA_TTABLE && lua_type(L, 2) == LUA_TSTRING &&
-      strcmp(lua_tostring(L, 2), "socket") == 0) {
-    lua_pushvalue(L, lua_upvalueindex(2));
-    lua_rawget(L, 1);
-  } else {
-    lua_pushnil(L);
-  }
-  return 1;
-}
-
-/* core.stream_index(methods, SOCK) -> the __index function of SocketStream */
-static int l_core_stream_index(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 2);
-  lua_pushcclosure(L, l_stream_index, 2);
-  return 1;
-}
-
-/* Adds core.stream_methods and core.stream_index to the core table on the top. [-0, +0, m] */
+/* Adds core.stream_methods to the core table on the top. [-0, +0, m] */
 void l_stream_open(lua_State *L) {
   lua_pushcfunction(L, l_core_stream_methods);
   lua_setfield(L, -2, "stream_methods");
-  lua_pushcfunction(L, l_core_stream_index);
-  lua_setfield(L, -2, "stream_index");
 }

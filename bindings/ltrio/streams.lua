@@ -151,7 +151,15 @@ return function(trio, core)
   local SocketStream = {}
   local stream_mt = {__name = "ltrio.SocketStream"}
 
-  stream_mt.__index = core.stream_index(SocketStream, SOCK)  -- a method, or the field 'socket'
+  -- A Lua function, not a C one: a metamethod called from a running Lua function
+  -- starts past that function's registers, and a C function reserves 20 stack slots
+  -- there, which would make a task blocked in a stream double its coroutine stack.
+  stream_mt.__index = function(self, k)
+    local m = SocketStream[k]
+    if m ~= nil then return m end
+    if k == "socket" then return rawget(self, SOCK) end
+    return nil
+  end
   stream_mt.__newindex = function(_, k)
     raise("AttributeError", string.format("SocketStream: cannot assign field '%s'", tostring(k)))
   end

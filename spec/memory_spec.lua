@@ -1,0 +1,75 @@
+-- Memory per idle connection: a task blocked in SocketStream:receive_some, after a
+-- send_all, under trio.pcall (the shape of scripts/echo_server.lua's handler), costs
+-- little more Lua heap than a task blocked in trio.sleep_forever. Lua doubles a
+-- coroutine's stack (+640 bytes) once a call needs room past its first 40 slots;
+-- the stream methods must not make that happen.
+local h = require "spec.helper"
+local trio = require "ltrio"
+local socket = trio.socket
+
+local N = 2000
+
+-- Lua heap bytes per task for N tasks started by start(nursery, i), once all block.
+local function heap_per_task(prepare, start)
+  local per
+  h.checked(trio.run, function()
+    local state = prepare()
+    collectgarbage()
+    collectgarbage()
+    local before = collectgarbage("count")
+    trio.open_nursery(function(nursery)
+      for i = 1, N do start(nursery, state, i) end
+      trio.testing.wait_all_tasks_blocked()
+      if state.after then state.after() end
+      collectgarbage()
+      collectgarbage()
+      per = (collectgarbage("count") - before) * 1024 / N
+      nursery.cancel_scope:cancel()
+    end)
+    if state.close then state.close() end
+  end)
+  return per
+end
+
+local function echo(stream)
+  while true do
+    local data = stream:receive_some()
+    if data == "" then return end
+    stream:send_all(data)
+  end
+end
+
+local function handler(stream)
+  local ok, err = trio.pcall(echo, stream)
+  if not ok then error(err, 0) end
+end
+
+describe("memory per idle stream connection", function()
+  it("stays within 600 bytes of a sleeping task's (no doubled coroutine stack)", function()
+    local sleeping = heap_per_task(function() return {} end, function(nursery)
+      nursery:start_soon(trio.sleep_forever)
+    end)
+    local pairs_state = function()
+      local st = {peers = {}, streams = {}}
+      for i = 1, N do
+        local a, b = socket.socketpair()
+        st.peers[i], st.streams[i] = a, trio.SocketStream(b)
+      end
+      st.after = function()  -- one echo each, then every handler blocks again
+        for i = 1, N do st.peers[i]:send("ping") end
+        trio.testing.wait_all_tasks_blocked()
+        for i = 1, N do assert.are.equal("ping", st.peers[i]:recv(16)) end
+        trio.testing.wait_all_tasks_blocked()
+      end
+      st.close = function()
+        for i = 1, N do st.peers[i]:close(); st.streams[i]:close() end
+      end
+      return st
+    end
+    local streaming = heap_per_task(pairs_state, function(nursery, st, i)
+      nursery:start_soon(handler, st.streams[i])
+    end)
+    assert.is_true(streaming - sleeping < 600, string.format(
+      "a blocked stream handler costs %.0f bytes of Lua heap, a sleeping task %.0f", streaming, sleeping))
+  end)
+end)
