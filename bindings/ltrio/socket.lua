@@ -123,6 +123,21 @@ return function(trio, core)
     end,
   })
 
+  -- Socket fields: a method straight from SocketType, anything else (family, type,
+  -- proto, did_shutdown_SHUT_WR, AttributeError) from the core's lookup. A Lua
+  -- function, not a C one: a metamethod called from a running Lua function starts
+  -- past that function's registers, and a C function reserves 20 stack slots there,
+  -- which would double the coroutine stack of a task blocked in a socket call.
+  do
+    local socket_mt = debug.getregistry()["ltrio.socket"]
+    local field = socket_mt.__index
+    socket_mt.__index = function(self, k)
+      local m = SocketType[k]  -- no C call on this path (absent names raise here)
+      if m ~= nil then return m end
+      return field(self, k)
+    end
+  end
+
   -- ---- name lookup ---------------------------------------------------------------------
 
   -- Completes entries a custom resolver gave by position only or by name only.
