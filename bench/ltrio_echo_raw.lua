@@ -18,10 +18,6 @@ local function echo(conn)
   end
 end
 
-local function handle(conn)
-  trio.pcall(echo, conn)   -- a peer that resets ends only its own task
-end
-
 local listener <close> = S.socket(S.AF_INET, S.SOCK_STREAM)
 listener:setsockopt(S.SOL_SOCKET, S.SO_REUSEADDR, 1)
 listener:bind({"127.0.0.1", port})
@@ -30,6 +26,6 @@ io.stderr:write(("ltrio_echo_raw: %s, port %d\n"):format(_VERSION, port))
 trio.open_nursery(function(nursery)
   while true do
     local conn = listener:accept()
-    nursery:start_soon(handle, conn)
+    nursery:start_soon(trio.pcall, echo, conn)  -- a peer that resets ends only its own task
   end
 end)
