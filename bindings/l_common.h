@@ -56,7 +56,7 @@ void l_checkcallable(lua_State *L, int i, const char *fname, const char *param);
 /* ---- tasks and async calls (l_task.c) ---- */
 
 typedef struct l_task_s {
-  lt_task_t task;        /* engine part; task.udata points back here */
+  lt_task_t task;        /* engine part (first: the engine's task pointer is this object's) */
   lua_State *L;          /* the coroutine running it, NULL once finished */
 } l_task_t;
 

@@ -249,7 +249,7 @@ static int l_core_task_statistics(lua_State *L) {
 static int l_core_current_root_task(lua_State *L) {
   if (lt_run_current() == NULL || run.main == NULL)
     return l_raisef(L, "RuntimeError", "trio.lowlevel.current_root_task: must be called inside trio.run");
-  l_pushtask(L, run.main->udata);
+  l_pushtask(L, lt_container_of(run.main, task_t, base.task));
   return 1;
 }
 

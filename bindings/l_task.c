@@ -208,7 +208,7 @@ task_t *l_spawn(lua_State *L, l_nursery_t *n, int nursery_idx, int fn, int nargs
   t->nursery = n;
   t->nargs = nargs;
   lt_scope_init(&t->sleep_scope, INFINITY, 0);
-  lt_task_start(&t->base.task, n ? n->scope : &r->root, t);
+  lt_task_start(&t->base.task, n ? n->scope : &r->root);
   if (n) n->nchildren++;
   tasks_allocated++;
   lua_replace(L, fn);  /* the task userdata takes fn's slot */
@@ -322,7 +322,7 @@ static void finish_task(lua_State *L, task_t *t, int status, int nres) {
 
 void l_task_step(lt_task_t *et, void *ud) {
   lua_State *L = ud;
-  task_t *t = et->udata;
+  task_t *t = lt_container_of(et, task_t, base.task);
   int nres, nargs = 0;
   if (l_instruments_active) l_instrument_call(L, "before_task_step", t);
   if (t->base.L == NULL) nargs = attach_thread(L, t);
@@ -493,7 +493,7 @@ static int l_core_wait_all_tasks_blocked(lua_State *L) {
 
 static int park_abort(lt_task_t *task, void *data, int err) {
   (void)data, (void)err;
-  ((task_t *)task->udata)->park_token = NULL;
+  lt_container_of(task, task_t, base.task)->park_token = NULL;
   return 1;
 }
 

@@ -22,8 +22,8 @@ typedef struct {
   lt_scope_t sleep_scope; /* the move_on_at scope of sleep_until */
   int nargs;              /* arguments for the first resume */
   int ref;                /* registry reference anchoring the live task */
-  int proper_yield;       /* the last yield came from an ltrio async call */
-  int is_main;
+  unsigned char proper_yield; /* the last yield came from an ltrio async call */
+  unsigned char is_main;
 } task_t;
 
 typedef struct {

@@ -6,7 +6,7 @@
 #include "loop.h"
 #include "scope.h"
 
-void lt_task_start(lt_task_t *t, lt_scope_t *scope, void *udata) {
+void lt_task_start(lt_task_t *t, lt_scope_t *scope) {
   lt_run_t *r = lt_run_current();
   lt_list_init(&t->run_node);
   lt_list_init(&t->wait_node);
@@ -18,7 +18,6 @@ void lt_task_start(lt_task_t *t, lt_scope_t *scope, void *udata) {
   t->wait_key = 0;
   t->outcome = 0;
   t->interrupt = 0;
-  t->udata = udata;
   t->state = LT_TASK_RUNNABLE;
   lt_list_push(&r->runq, &t->run_node);
   r->tasks_living++;

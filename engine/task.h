@@ -26,15 +26,14 @@ struct lt_task_s {
   lt_abort_cb abort_cb;  /* set while PARKED; NULL otherwise */
   void *abort_data;
   double wait_key;       /* free for whoever parks the task (e.g. a cushion) */
-  int state;             /* LT_TASK_* */
   int outcome;           /* 0 or an error code, given by lt_task_reschedule */
-  int interrupt;         /* a Ctrl-C is pending for this task */
-  void *udata;           /* the bindings' object */
+  unsigned char state;   /* LT_TASK_* */
+  unsigned char interrupt; /* a Ctrl-C is pending for this task */
 };
 
 /* Makes 't' a task of the current run, attached to 'scope' (its nursery's scope,
 ** or the run's root scope), and schedules its first step. */
-void lt_task_start(lt_task_t *t, lt_scope_t *scope, void *udata);
+void lt_task_start(lt_task_t *t, lt_scope_t *scope);
 
 /* Detaches a finished task from its scope; the run stops counting it. */
 void lt_task_finish(lt_task_t *t);
