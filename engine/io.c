@@ -31,13 +31,22 @@ static lt_io_t *slot(int fd) {
 
 static void free_cb(uv_handle_t *h) { free(h); }
 
+/* A poll handle's 'data' packs its fd and the UV_READABLE|UV_WRITABLE events it is
+** started with (0: stopped), which keeps the fd table at three pointers per fd. */
+#define EVENT_BITS 2
+_Static_assert((UV_READABLE | UV_WRITABLE) < (1 << EVENT_BITS), "poll events fit in EVENT_BITS");
+static int poll_fd(const uv_poll_t *p) { return (int)((intptr_t)p->data >> EVENT_BITS); }
+static int poll_events(const uv_poll_t *p) { return (int)((intptr_t)p->data & ((1 << EVENT_BITS) - 1)); }
+static void set_poll(uv_poll_t *p, int fd, int events) {
+  p->data = (void *)(((intptr_t)fd << EVENT_BITS) | events);
+}
+
 /* Stops and releases the poll handle of 'io'. */
 static void release(lt_io_t *io) {
   if (!io->poll) return;
   uv_poll_stop(io->poll);
   uv_close((uv_handle_t *)io->poll, free_cb);
   io->poll = NULL;
-  io->events = 0;
   handles_alive--;
 }
 
@@ -50,13 +59,13 @@ static void wake(lt_io_t *io, int dir, int outcome) {
 }
 
 static void poll_cb(uv_poll_t *h, int status, int events) {
-  int fd = (int)(intptr_t)h->data;
+  int fd = poll_fd(h);
   lt_io_t *io = &table[fd];
   lt_run_note_event();
   if (io->poll != h) return;  /* a stale event for a released handle */
   if (status < 0) {
     /* libuv stopped the handle (POLLERR): both sides retry their call and see the error */
-    io->events = 0;
+    set_poll(h, fd, 0);
     wake(io, LT_IO_READ, 0);
     wake(io, LT_IO_WRITE, 0);
     return;
@@ -65,16 +74,16 @@ static void poll_cb(uv_poll_t *h, int status, int events) {
   if (events & UV_DISCONNECT) fired |= UV_READABLE;
   int wanted = (io->waiter[LT_IO_READ] ? UV_READABLE : 0) |
                (io->waiter[LT_IO_WRITE] ? UV_WRITABLE : 0);
-  int idle = fired & ~wanted & io->events;
+  int idle = fired & ~wanted & poll_events(h);
   if (fired & UV_READABLE) wake(io, LT_IO_READ, 0);
   if (fired & UV_WRITABLE) wake(io, LT_IO_WRITE, 0);
   if (idle) {  /* nobody waits that way: narrow the interest */
-    int ev = io->events & ~idle;
+    int ev = poll_events(h) & ~idle;
     if (ev == 0 || uv_poll_start(h, ev, poll_cb) != 0) {
       uv_poll_stop(h);
       ev = 0;
     }
-    io->events = ev;
+    set_poll(h, fd, ev);
   }
 }
 
@@ -93,17 +102,16 @@ int lt_io_wait(int fd, int dir, lt_task_t *t) {
       free(p);
       return r == UV_EPERM ? 1 : r;  /* a regular file is always ready */
     }
-    p->data = (void *)(intptr_t)fd;
+    set_poll(p, fd, 0);
     uv_unref((uv_handle_t *)p);  /* waits keep the run alive, not the handle */
     io->poll = p;
-    io->events = 0;
     handles_alive++;
   }
-  int ev = io->events | dir_event[dir];
-  if (ev != io->events) {
+  int ev = poll_events(io->poll) | dir_event[dir];
+  if (ev != poll_events(io->poll)) {
     int r = uv_poll_start(io->poll, ev, poll_cb);
     if (r != 0) return r;
-    io->events = ev;
+    set_poll(io->poll, fd, ev);
   }
   io->waiter[dir] = t;
   waiting[dir]++;

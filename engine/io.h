@@ -17,9 +17,9 @@ enum { LT_IO_READ = 0, LT_IO_WRITE = 1 };
 
 typedef struct {
   uv_poll_t *poll;        /* separately allocated; freed in its close callback; NULL
-                          ** until the first wait and after lt_io_close */
+                          ** until the first wait and after lt_io_close. Its 'data'
+                          ** holds the fd and the events it is started with */
   lt_task_t *waiter[2];   /* parked reader / writer, or NULL */
-  int events;             /* UV_READABLE|UV_WRITABLE the poll is started with (0: stopped) */
 } lt_io_t;
 
 /* Registers 't' as the waiter of 'fd' in direction 'dir' (LT_IO_READ/LT_IO_WRITE)
