@@ -9,6 +9,8 @@
 
 #define REFS "ltrio.tasks"       /* registry: luaL_ref table anchoring live tasks */
 #define EXIT_HOOK "ltrio.exit_hook"  /* registry: facade function(task, objects) */
+#define EXIT_SETS "ltrio.exit_sets"  /* registry: task -> objects to notify when it exits
+                                     ** (weak keys; few tasks have one) */
 #define POOL_KEEP 16             /* idle threads kept once a run has ended */
 #define ERRINFO "ltrio.errinfo"  /* registry: error value -> {name, traceback} */
 #define POOL_MAX 1024
@@ -262,14 +264,19 @@ static void foreign_yield_hook(lua_State *L, lua_Debug *ar) {
 /* Calls the facade's exit hook with the objects registered on a finished task
 ** (locks it still holds). */
 static void notify_exit(lua_State *L, task_t *t) {
+  if (!t->has_exit_set) return;
+  t->has_exit_set = 0;
+  lua_getfield(L, LUA_REGISTRYINDEX, EXIT_SETS);
   l_pushtask(L, t);
-  if (lua_getiuservalue(L, -1, 5) == LUA_TTABLE) {
-    lua_getfield(L, LUA_REGISTRYINDEX, EXIT_HOOK);
-    lua_insert(L, -3);
-    lua_pcall(L, 2, 0, 0);
-  } else {
-    lua_pop(L, 2);
-  }
+  lua_pushvalue(L, -1);
+  lua_rawget(L, -3);                 /* [sets, task, objects] */
+  lua_pushvalue(L, -2);
+  lua_pushnil(L);
+  lua_rawset(L, -5);                 /* the entry goes */
+  lua_getfield(L, LUA_REGISTRYINDEX, EXIT_HOOK);
+  lua_insert(L, -3);                 /* [sets, hook, task, objects] */
+  lua_pcall(L, 2, 0, 0);
+  lua_pop(L, 1);
 }
 
 static void finish_task(lua_State *L, task_t *t, int status, int nres) {
@@ -595,12 +602,19 @@ static int l_core_checkasync(lua_State *L) {
 /* core.on_exit(task, obj, flag): registers (flag true) or forgets obj among the
 ** objects the exit hook receives when 'task' finishes. */
 static int l_core_on_exit(lua_State *L) {
-  if (l_testudata(L, 1, l_task_mt) == NULL) return l_argerror(L, 1, "trio.Lock", "task", "Task");
-  if (lua_getiuservalue(L, 1, 5) != LUA_TTABLE) {
+  task_t *t = l_testudata(L, 1, l_task_mt);
+  if (t == NULL) return l_argerror(L, 1, "trio.Lock", "task", "Task");
+  lua_settop(L, 3);
+  lua_getfield(L, LUA_REGISTRYINDEX, EXIT_SETS);
+  lua_pushvalue(L, 1);
+  if (lua_rawget(L, -2) != LUA_TTABLE) {
     if (!lua_toboolean(L, 3)) return 0;
+    lua_pop(L, 1);
     lua_newtable(L);
-    lua_pushvalue(L, -1);
-    lua_setiuservalue(L, 1, 5);
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, -4);               /* sets[task] = objects */
+    t->has_exit_set = 1;
   }
   lua_pushvalue(L, 2);
   lua_pushboolean(L, 1);
@@ -698,6 +712,12 @@ void l_task_open(lua_State *L) {
   l_task_mt = lua_topointer(L, -1);
   luaL_setfuncs(L, task_meta, 0);
   lua_pop(L, 1);
+  lua_newtable(L);                   /* EXIT_SETS, with weak keys */
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, EXIT_SETS);
   lua_newtable(L);
   pool_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   pool_n = 0;  /* a new state: the idle threads of an earlier (closed) state went with it */

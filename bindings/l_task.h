@@ -10,8 +10,8 @@
 #define TASK_MT "ltrio.Task"
 #define NURSERY_MT "ltrio.Nursery"
 #define SCOPE_MT "ltrio.CancelScope"
-#define TASK_UV 5  /* user values: thread (before it starts: its arguments), function, nursery,
-                      ** start status, objects to notify when the task exits */
+#define TASK_UV 4  /* user values: thread (before it starts: its arguments), function, nursery,
+                      ** start status */
 
 typedef struct l_nursery_s l_nursery_t;
 
@@ -24,6 +24,7 @@ typedef struct {
   int ref;                /* registry reference anchoring the live task */
   unsigned char proper_yield; /* the last yield came from an ltrio async call */
   unsigned char is_main;
+  unsigned char has_exit_set; /* has an entry in the registry's EXIT_SETS (core.on_exit) */
 } task_t;
 
 typedef struct {
