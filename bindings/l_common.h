@@ -81,6 +81,9 @@ int l_park(lua_State *L, l_task_t *t, lt_abort_cb cb, void *data,
 
 /* In a continuation: raises the error the task was woken with, if any. */
 void l_outcome(lua_State *L, l_task_t *t, const char *fname);
+/* The error the task was woken with (0 if none), cleared; for callers that must
+** undo something before raising it. */
+int l_take_outcome(l_task_t *t);
 
 /* Schedule point: 't' runs again in the next batch, continuing in k(ctx) with the
 ** stack as it is. Use as 'return l_yield(L, t, ctx, k)'. */

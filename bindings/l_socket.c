@@ -100,13 +100,17 @@ static int schedraise_err(lua_State *L, l_task_t *t, int err, const char *fname)
   return l_raise(L, err, fname);
 }
 
-/* Waits until 'fd' is ready in 'dir', then runs k(ctx). */
-static int waitfd(lua_State *L, l_task_t *t, int fd, int dir, const char *fname,
-                  lua_KContext ctx, lua_KFunction k) {
+int l_socket_wait(lua_State *L, l_task_t *t, int fd, int dir, lua_KContext ctx, lua_KFunction k) {
   int r = lt_io_wait(fd, dir, &t->task);
-  if (r < 0) return l_raise(L, r, fname);
+  if (r < 0) return r;
   if (r == 1) return l_yield(L, t, ctx, k);  /* not pollable: always ready, retry after a schedule point */
   return l_park(L, t, lt_io_abort, LT_IO_DATA(fd, dir), ctx, k);
+}
+
+/* Waits until 'fd' is ready in 'dir', then runs k(ctx); raises if the wait cannot start. */
+static int waitfd(lua_State *L, l_task_t *t, int fd, int dir, const char *fname,
+                  lua_KContext ctx, lua_KFunction k) {
+  return l_raise(L, l_socket_wait(L, t, fd, dir, ctx, k), fname);
 }
 
 /* ---- the generic async operation ---- */

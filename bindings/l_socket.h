@@ -9,6 +9,11 @@
 /* An ltrio.socket userdata's block begins with its lt_sock_t: lua_touserdata on a
 ** value known to be a socket gives the lt_sock_t. */
 
+/* Parks 't' until 'fd' is ready in 'dir' (LT_IO_READ/LT_IO_WRITE), then runs k(ctx);
+** use as 'return'. Returns a negative code, having done nothing, only when the wait
+** cannot start (LT_EBUSY: another task waits that way; -ENOMEM, -EBADF). */
+int l_socket_wait(lua_State *L, l_task_t *t, int fd, int dir, lua_KContext ctx, lua_KFunction k);
+
 /* socket:recv for SocketStream:receive_some on the stack [sock, n]: checkpoint_if_
 ** cancelled, the recv, a wait only on EAGAIN, stream errors. Use as a return. */
 int l_socket_stream_recv(lua_State *L, l_task_t *t);

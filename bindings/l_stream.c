@@ -118,8 +118,7 @@ static int send_next_k(lua_State *L, int status, lua_KContext ctx) {
 static int send_wait_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status;
   l_task_t *t = l_current();
-  int err = t->task.outcome;
-  t->task.outcome = 0;
+  int err = l_take_outcome(t);
   if (err) return release_raise(L, err, "socket:send");
   return send_try(L, t, send_sock(L), (size_t)ctx, 1);
 }
@@ -136,12 +135,9 @@ static int send_try(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off, int wai
     release(L);
     return 0;
   }
-  if (r == -EAGAIN || r == -EWOULDBLOCK) {
-    int w = lt_io_wait(s->fd, LT_IO_WRITE, &t->task);
-    if (w < 0) return release_raise(L, w, "socket:send");
-    if (w == 1) return l_yield(L, t, (lua_KContext)off, send_wait_k);  /* not pollable */
-    return l_park(L, t, lt_io_abort, LT_IO_DATA(s->fd, LT_IO_WRITE), (lua_KContext)off, send_wait_k);
-  }
+  if (r == -EAGAIN || r == -EWOULDBLOCK)
+    return release_raise(L, l_socket_wait(L, t, s->fd, LT_IO_WRITE, (lua_KContext)off, send_wait_k),
+                         "socket:send");
   release(L);
   return l_socket_stream_fail(L, t, (int)r, waited);
 }

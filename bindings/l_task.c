@@ -383,9 +383,14 @@ int l_park(lua_State *L, l_task_t *t, lt_abort_cb cb, void *data, lua_KContext c
   return lua_yieldk(L, 0, ctx, k);
 }
 
-void l_outcome(lua_State *L, l_task_t *t, const char *fname) {
+int l_take_outcome(l_task_t *t) {
   int err = t->task.outcome;
   t->task.outcome = 0;
+  return err;
+}
+
+void l_outcome(lua_State *L, l_task_t *t, const char *fname) {
+  int err = l_take_outcome(t);
   if (err) l_raise(L, err, fname);
 }
 
@@ -439,8 +444,7 @@ static int sleep_forever_k(lua_State *L, int status, lua_KContext ctx) {
 static int sleep_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status, (void)ctx;
   task_t *t = running;
-  int err = t->base.task.outcome;
-  t->base.task.outcome = 0;
+  int err = l_take_outcome(&t->base);
   int caught = lt_scope_exit(&t->sleep_scope, &t->base.task, err == LT_ECANCELLED);
   if (err && !(err == LT_ECANCELLED && caught)) l_raise(L, err, "trio.sleep");
   return 0;

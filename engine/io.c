@@ -107,8 +107,8 @@ int lt_io_wait(int fd, int dir, lt_task_t *t) {
     io->poll = p;
     handles_alive++;
   }
-  int ev = poll_events(io->poll) | dir_event[dir];
-  if (ev != poll_events(io->poll)) {
+  int started = poll_events(io->poll), ev = started | dir_event[dir];
+  if (ev != started) {
     int r = uv_poll_start(io->poll, ev, poll_cb);
     if (r != 0) return r;
     set_poll(io->poll, fd, ev);
