@@ -2,9 +2,6 @@
 ** or an integer fd. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../engine/io.h"
@@ -63,22 +60,6 @@ static int l_io_notify_closing(lua_State *L) {
 
 static const char *const fdop_name[2] = {"FdStream:receive_some", "FdStream:send_all"};
 
-/* write(2) that never raises SIGPIPE: blocked around the call, a pending one consumed. */
-static ssize_t write_nosigpipe(int fd, const void *p, size_t n) {
-  sigset_t pipe, old;
-  sigemptyset(&pipe);
-  sigaddset(&pipe, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe, &old);
-  ssize_t r = write(fd, p, n);
-  int err = r < 0 ? errno : 0;
-  if (err == EPIPE && !sigismember(&old, SIGPIPE)) {
-    struct timespec zero = {0, 0};
-    while (sigtimedwait(&pipe, NULL, &zero) < 0 && errno == EINTR) {}
-  }
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  return err ? -err : r;
-}
-
 static int fdop_step(lua_State *L, l_task_t *t, int dir, int waited);
 
 static int fdop_k(lua_State *L, int status, lua_KContext ctx) {
@@ -101,7 +82,7 @@ static int fdop_step(lua_State *L, l_task_t *t, int dir, int waited) {
   } else {
     size_t len;
     const char *p = l_checkbytes(L, 2, fdop_name[dir], "data", &len);
-    r = write_nosigpipe(fd, p, len);
+    r = lt_fd_write(fd, p, len);
     if (r >= 0) lua_pushinteger(L, r);
   }
   if (r >= 0) return waited ? 1 : l_schedpoint(L, t, 1);

@@ -138,18 +138,38 @@ ssize_t lt_sock_sendmsg(int fd, const struct msghdr *msg, int flags) {
   return r < 0 ? -errno : r;
 }
 
+/* SIGPIPE blocked in this thread around a call that may raise it ('pipe' and 'old'
+** are filled), then (pipe_unblock) a pending one consumed when the call failed with
+** EPIPE and the signal was not blocked before. */
+static void pipe_block(sigset_t *pipe, sigset_t *old) {
+  sigemptyset(pipe);
+  sigaddset(pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, pipe, old);
+}
+
+static void pipe_unblock(const sigset_t *pipe, const sigset_t *old, int err) {
+  if (err == EPIPE && !sigismember(old, SIGPIPE)) {
+    struct timespec zero = {0, 0};
+    while (sigtimedwait(pipe, NULL, &zero) < 0 && errno == EINTR) {}
+  }
+  pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 ssize_t lt_sock_sendfile(int out, int in, off_t *offset, size_t count) {
   sigset_t pipe, old;
-  sigemptyset(&pipe);
-  sigaddset(&pipe, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe, &old);
+  pipe_block(&pipe, &old);
   ssize_t r = sendfile(out, in, offset, count);
   int err = r < 0 ? errno : 0;
-  if (err == EPIPE && !sigismember(&old, SIGPIPE)) {
-    struct timespec zero = {0, 0};
-    while (sigtimedwait(&pipe, NULL, &zero) < 0 && errno == EINTR) {}
-  }
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  pipe_unblock(&pipe, &old, err);
+  return err ? -err : r;
+}
+
+ssize_t lt_fd_write(int fd, const void *buf, size_t n) {
+  sigset_t pipe, old;
+  pipe_block(&pipe, &old);
+  ssize_t r = write(fd, buf, n);
+  int err = r < 0 ? errno : 0;
+  pipe_unblock(&pipe, &old, err);
   return err ? -err : r;
 }
 

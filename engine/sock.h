@@ -56,6 +56,8 @@ ssize_t lt_sock_sendmsg(int fd, const struct msghdr *msg, int flags);
 /* sendfile(2) of up to 'count' bytes from 'in' at '*offset' (advanced), with
 ** SIGPIPE blocked in this thread and a pending one consumed: never kills the process. */
 ssize_t lt_sock_sendfile(int out, int in, off_t *offset, size_t count);
+/* write(2) on any fd (pipes too) with the same SIGPIPE guard; the count or -errno. */
+ssize_t lt_fd_write(int fd, const void *buf, size_t n);
 
 /* 1 if 'fd' has data (poll POLLIN, timeout 0), 0 if not, or -errno. */
 int lt_sock_readable(int fd);
