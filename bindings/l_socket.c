@@ -235,15 +235,19 @@ static int try_recv(lua_State *L, lt_sock_t *s) {
   return 1;
 }
 
-/* sock:recv(n, flags) -> string  [-0, +1, e] */
-static int l_socket_recv(lua_State *L) {
-  l_task_t *t = l_checkasync(L, "socket:recv");
-  opensock(L, "socket:recv");
-  l_checksize(L, 2, "socket:recv", "bufsize");
-  normint(L, 3, "socket:recv", "flags", 0);
+/* recv and recvfrom: (bufsize, flags) checked, then operation 'id'. */
+static int start_recv(lua_State *L, int id) {
+  const char *fname = ops[id].fname;
+  l_task_t *t = l_checkasync(L, fname);
+  opensock(L, fname);
+  l_checksize(L, 2, fname, "bufsize");
+  normint(L, 3, fname, "flags", 0);
   lua_settop(L, 3);
-  return op_start(L, t, OP_RECV);
+  return op_start(L, t, id);
 }
+
+/* sock:recv(n, flags) -> string  [-0, +1, e] */
+static int l_socket_recv(lua_State *L) { return start_recv(L, OP_RECV); }
 
 /* Checks buf (2) and nbytes (3): replaces 3 by the byte count to use. */
 static void checkinto(lua_State *L, const char *fname) {
@@ -266,15 +270,19 @@ static int try_recv_into(lua_State *L, lt_sock_t *s) {
   return 1;
 }
 
-/* sock:recv_into(buf, nbytes, flags) -> nbytes  [-0, +1, e] */
-static int l_socket_recv_into(lua_State *L) {
-  l_task_t *t = l_checkasync(L, "socket:recv_into");
-  opensock(L, "socket:recv_into");
-  checkinto(L, "socket:recv_into");
-  normint(L, 4, "socket:recv_into", "flags", 0);
+/* recv_into and recvfrom_into: (buf, nbytes, flags) checked, then operation 'id'. */
+static int start_recv_into(lua_State *L, int id) {
+  const char *fname = ops[id].fname;
+  l_task_t *t = l_checkasync(L, fname);
+  opensock(L, fname);
+  checkinto(L, fname);
+  normint(L, 4, fname, "flags", 0);
   lua_settop(L, 4);
-  return op_start(L, t, OP_RECV_INTO);
+  return op_start(L, t, id);
 }
+
+/* sock:recv_into(buf, nbytes, flags) -> nbytes  [-0, +1, e] */
+static int l_socket_recv_into(lua_State *L) { return start_recv_into(L, OP_RECV_INTO); }
 
 /* Pushes an address received by the kernel (nil when there is none). */
 static void pushaddr(lua_State *L, const l_sockaddr_t *sa) {
@@ -296,14 +304,7 @@ static int try_recvfrom(lua_State *L, lt_sock_t *s) {
 }
 
 /* sock:recvfrom(n, flags) -> data, addr  [-0, +2, e] */
-static int l_socket_recvfrom(lua_State *L) {
-  l_task_t *t = l_checkasync(L, "socket:recvfrom");
-  opensock(L, "socket:recvfrom");
-  l_checksize(L, 2, "socket:recvfrom", "bufsize");
-  normint(L, 3, "socket:recvfrom", "flags", 0);
-  lua_settop(L, 3);
-  return op_start(L, t, OP_RECVFROM);
-}
+static int l_socket_recvfrom(lua_State *L) { return start_recv(L, OP_RECVFROM); }
 
 static int try_recvfrom_into(lua_State *L, lt_sock_t *s) {
   size_t len;
@@ -320,14 +321,7 @@ static int try_recvfrom_into(lua_State *L, lt_sock_t *s) {
 }
 
 /* sock:recvfrom_into(buf, nbytes, flags) -> nbytes, addr  [-0, +2, e] */
-static int l_socket_recvfrom_into(lua_State *L) {
-  l_task_t *t = l_checkasync(L, "socket:recvfrom_into");
-  opensock(L, "socket:recvfrom_into");
-  checkinto(L, "socket:recvfrom_into");
-  normint(L, 4, "socket:recvfrom_into", "flags", 0);
-  lua_settop(L, 4);
-  return op_start(L, t, OP_RECVFROM_INTO);
-}
+static int l_socket_recvfrom_into(lua_State *L) { return start_recv_into(L, OP_RECVFROM_INTO); }
 
 /* Pushes the array of {level, type, data} of a received message. */
 static void pushancdata(lua_State *L, struct msghdr *msg) {
