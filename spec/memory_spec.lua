@@ -41,10 +41,6 @@ local function echo(stream)
   end
 end
 
-local function handler(stream)
-  local ok, err = trio.pcall(echo, stream)
-  if not ok then error(err, 0) end
-end
 
 local function echo_raw(conn)
   local sock <close> = conn
@@ -56,10 +52,14 @@ local function echo_raw(conn)
   end
 end
 
-local function handler_raw(conn)
-  local ok, err = trio.pcall(echo_raw, conn)
-  if not ok then error(err, 0) end
+-- A handler as scripts/echo_server.lua writes one: the loop under trio.pcall.
+local function guarded(loop)
+  return function(conn)
+    local ok, err = trio.pcall(loop, conn)
+    if not ok then error(err, 0) end
+  end
 end
+local handler, handler_raw = guarded(echo), guarded(echo_raw)
 
 -- N socket pairs; 'wrap' turns the served end into what the handler takes.
 local function pairs_state(wrap)

@@ -40,19 +40,17 @@ return function(trio, core)
     return nil
   end
 
-  function socket.set_custom_socket_factory(f)
-    local h = run_hooks("trio.socket.set_custom_socket_factory")
-    local prev = h.factory
-    h.factory = f
-    return prev
+  -- A setter of this run's hook 'field' that returns the previous one.
+  local function hook_setter(fname, field)
+    return function(v)
+      local h = run_hooks(fname)
+      local prev = h[field]
+      h[field] = v
+      return prev
+    end
   end
-
-  function socket.set_custom_hostname_resolver(r)
-    local h = run_hooks("trio.socket.set_custom_hostname_resolver")
-    local prev = h.resolver
-    h.resolver = r
-    return prev
-  end
+  socket.set_custom_socket_factory = hook_setter("trio.socket.set_custom_socket_factory", "factory")
+  socket.set_custom_hostname_resolver = hook_setter("trio.socket.set_custom_hostname_resolver", "resolver")
 
   -- ---- constructors --------------------------------------------------------------------
 
