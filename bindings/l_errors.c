@@ -282,6 +282,10 @@ static int l_core_iserror(lua_State *L) {
   return 1;
 }
 
+static const luaL_Reg core_funcs[] = {
+    {"newerror", l_core_newerror}, {"newclass", l_core_newclass}, {"iserror", l_core_iserror},
+    {NULL, NULL}};
+
 void l_errors_open(lua_State *L) {  /* core table on top */
   lua_newtable(L);
   lua_setfield(L, LUA_REGISTRYINDEX, CLASSES);
@@ -301,10 +305,5 @@ void l_errors_open(lua_State *L) {  /* core table on top */
   }
   lua_pop(L, 1);
   lua_setfield(L, -2, "errors");
-  lua_pushcfunction(L, l_core_newerror);
-  lua_setfield(L, -2, "newerror");
-  lua_pushcfunction(L, l_core_newclass);
-  lua_setfield(L, -2, "newclass");
-  lua_pushcfunction(L, l_core_iserror);
-  lua_setfield(L, -2, "iserror");
+  luaL_setfuncs(L, core_funcs, 0);
 }

@@ -150,6 +150,17 @@ static int l_core_current_effective_deadline(lua_State *L) {
   return 1;
 }
 
+static const luaL_Reg scope_meta[] = {
+    {"__newindex", l_scope__newindex}, {"__tostring", l_scope__tostring}, {NULL, NULL}};
+
+static const luaL_Reg core_funcs[] = {
+    {"CancelScope", l_scope_new},
+    {"scope_enter", l_core_scope_enter},
+    {"scope_exit", l_core_scope_exit},
+    {"scope_cancelled", l_core_scope_cancelled},
+    {"current_effective_deadline", l_core_current_effective_deadline},
+    {NULL, NULL}};
+
 void l_scope_open(lua_State *L) {  /* core table on top */
   luaL_newmetatable(L, SCOPE_MT);
   scope_mt = lua_topointer(L, -1);
@@ -159,19 +170,7 @@ void l_scope_open(lua_State *L) {  /* core table on top */
   lua_setfield(L, -4, "CancelScope_methods");
   lua_pushcclosure(L, l_scope__index, 1);
   lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, l_scope__newindex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushcfunction(L, l_scope__tostring);
-  lua_setfield(L, -2, "__tostring");
+  luaL_setfuncs(L, scope_meta, 0);
   lua_pop(L, 1);
-  lua_pushcfunction(L, l_scope_new);
-  lua_setfield(L, -2, "CancelScope");
-  lua_pushcfunction(L, l_core_scope_enter);
-  lua_setfield(L, -2, "scope_enter");
-  lua_pushcfunction(L, l_core_scope_exit);
-  lua_setfield(L, -2, "scope_exit");
-  lua_pushcfunction(L, l_core_scope_cancelled);
-  lua_setfield(L, -2, "scope_cancelled");
-  lua_pushcfunction(L, l_core_current_effective_deadline);
-  lua_setfield(L, -2, "current_effective_deadline");
+  luaL_setfuncs(L, core_funcs, 0);
 }
