@@ -22,7 +22,7 @@ trio.run(function()
 end)
 ]]
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local q = h.q
 
 local dir, driver, snippet
 

@@ -3,36 +3,10 @@
 -- never checkpoints, a getaddrinfo abandoned by cancellation after its run ended.
 local h = require "spec.helper"
 
-local function exists(path)
-  local f = io.open(path)
-  if f then f:close() end
-  return f ~= nil
-end
 local trio = h.trio
 local S = trio.socket
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local tmpfiles = {}
-local function tmp()
-  local f = os.tmpname()
-  tmpfiles[#tmpfiles + 1] = f
-  return f
-end
-local function script(text)
-  local f = tmp()
-  local out = assert(io.open(f, "w"))
-  out:write(text)
-  out:close()
-  return f
-end
-local function slurp(path)
-  local f = io.open(path)
-  if not f then return "" end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local exists, q, slurp, tmp, script = h.exists, h.q, h.slurp, h.tmpfile, h.tmpfile
 
 -- A connected pair of SocketStreams over loopback TCP: client, server.
 local function tcp_pair()
@@ -56,7 +30,7 @@ local function reset(stream)
 end
 
 describe("peer reset", function()
-  teardown(function() for _, f in ipairs(tmpfiles) do os.remove(f) end end)
+  teardown(h.remove_tmpfiles)
 
   it("during SocketStream:send_all raises BrokenResourceError", h.async(function()
     local client <close>, server = tcp_pair()
@@ -193,21 +167,9 @@ describe("Ctrl-C", function()
       end)
     ]])
     local err = tmp()
-    local p = io.popen("env --default-signal=INT timeout 60 " .. q(bin) .. " " .. q(s) ..
-      " </dev/null 2>" .. q(err) .. "; echo status=$?")
-    local first = p:read("l")
-    local pid = first and first:match("^ready (%d+)$")
-    assert.truthy(pid, "unexpected first line: " .. tostring(first))
-    local function sigint_pending()
-      local f = io.open("/proc/" .. pid .. "/status")
-      if not f then return false end
-      local st = f:read("a")
-      f:close()
-      local shd = st:match("ShdPnd:%s*(%x+)")
-      return shd ~= nil and (tonumber(shd:sub(-1), 16) & 2) ~= 0
-    end
+    local p, pid = h.start_host(s, err)
     assert(os.execute("kill -INT " .. pid))
-    while sigint_pending() do end          -- the first one was taken (a flag, no effect yet)
+    while h.sigint_pending(pid) do end          -- the first one was taken (a flag, no effect yet)
     os.execute("kill -INT " .. pid .. " 2>/dev/null")
     local rest = p:read("a")
     p:close()

@@ -321,6 +321,64 @@ h.build = os.getenv("LTRIO_BUILD") or (h.root .. "/build")
 h.ltrio_bin = os.getenv("LTRIO_HOST") or (h.build .. "/ltrio")
 
 -- ---------------------------------------------------------------------------
+-- Files and processes, for the specs that run the host binary.
+
+function h.exists(path)
+  local f = io.open(path, "r")
+  if f then f:close() end
+  return f ~= nil
+end
+
+-- A word quoted for sh.
+function h.q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+-- The contents of a file ("" when it cannot be read).
+function h.slurp(path)
+  local f = io.open(path, "rb")
+  if not f then return "" end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+-- A new temporary file holding 'text' (empty without it); h.remove_tmpfiles() removes them all.
+local tmpfiles = {}
+function h.tmpfile(text)
+  local name = os.tmpname()
+  tmpfiles[#tmpfiles + 1] = name
+  if text then
+    local f = assert(io.open(name, "wb"))
+    f:write(text)
+    f:close()
+  end
+  return name
+end
+
+function h.remove_tmpfiles()
+  for _, f in ipairs(tmpfiles) do os.remove(f) end
+  tmpfiles = {}
+end
+
+-- Starts the host binary on 'script' (stdin /dev/null, stderr to the file 'err', SIGINT
+-- at its default disposition) and waits for its first line, "ready PID". Returns the
+-- popen handle, whose remaining output ends with "status=N", and the PID.
+function h.start_host(script, err)
+  local p = io.popen("env --default-signal=INT timeout 60 " .. h.q(h.ltrio_bin) .. " " .. h.q(script) ..
+    " </dev/null 2>" .. h.q(err) .. "; echo status=$?")
+  local first = p:read("l")
+  local pid = first and first:match("^ready (%d+)$")
+  assert(pid, "unexpected first line: " .. tostring(first))
+  return p, pid
+end
+
+-- True while a SIGINT is pending for process 'pid' (ShdPnd bit 2: not yet taken).
+function h.sigint_pending(pid)
+  local st = h.slurp("/proc/" .. pid .. "/status")
+  local shd = st:match("ShdPnd:%s*(%x+)")
+  return shd ~= nil and (tonumber(shd:sub(-1), 16) & 2) ~= 0
+end
+
+-- ---------------------------------------------------------------------------
 -- Warm-up: the first run creates the process's loop (its epoll fd, its wakeup
 -- handle); they live for the whole process by design, so they are made here,
 -- before any test takes its snapshot.

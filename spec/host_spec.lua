@@ -3,35 +3,8 @@
 local h = require "spec.helper"
 
 local BIN = h.ltrio_bin
-local function exists(path)
-  local f = io.open(path, "r")
-  if f then f:close() end
-  return f ~= nil
-end
+local exists, q, slurp, tmp = h.exists, h.q, h.slurp, h.tmpfile
 local have_bin = exists(BIN)
-
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function spit(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
-local tmpfiles = {}
-local function tmp(text)
-  local name = os.tmpname()
-  tmpfiles[#tmpfiles + 1] = name
-  if text then spit(name, text) end
-  return name
-end
 
 -- Runs `ltrio <args>` through sh (args already quoted); returns the exit status,
 -- stdout and stderr. 'stdin' is a file name (default /dev/null); 'env' a prefix.
@@ -45,7 +18,7 @@ local function host(args, stdin, env)
   return status, slurp(out), slurp(err)
 end
 
-local function script(text) return tmp(text) end
+local script = tmp
 
 local function need_bin()
   h.skip_unless(have_bin, BIN .. " is missing (run make)")
@@ -53,7 +26,7 @@ end
 
 describe("ltrio (host binary)", function()
   teardown(function()
-    for _, f in ipairs(tmpfiles) do os.remove(f) end
+    h.remove_tmpfiles()
   end)
 
   it("-v and --version print the versions and exit 0", function()
@@ -122,7 +95,9 @@ describe("ltrio (host binary)", function()
     local dir = tmp()
     os.remove(dir)
     assert(os.execute("mkdir " .. q(dir)))
-    spit(dir .. "/ltrio.lua", "error('the wrong ltrio was loaded')\n")
+    local f = assert(io.open(dir .. "/ltrio.lua", "wb"))
+    f:write("error('the wrong ltrio was loaded')\n")
+    f:close()
     local status, out, err = host("-e " .. q("print(type(require('ltrio').run))"), nil,
       "LUA_PATH=" .. q(dir .. "/?.lua") .. " LUA_PATH_5_4=" .. q(dir .. "/?.lua") .. " ")
     os.remove(dir .. "/ltrio.lua")
@@ -200,7 +175,7 @@ end)
 
 describe("ltrio (host binary) Ctrl-C", function()
   teardown(function()
-    for _, f in ipairs(tmpfiles) do os.remove(f) end
+    h.remove_tmpfiles()
   end)
 
   -- The script prints "ready <pid>" once every task sleeps; the spec sends SIGINT
@@ -278,22 +253,9 @@ describe("ltrio (host binary) Ctrl-C", function()
       while true do x = x + 1 end
     ]])
     local err = tmp()
-    local p = io.popen("env --default-signal=INT timeout 60 " .. q(BIN) .. " " .. q(s) ..
-      " </dev/null 2>" .. q(err) .. "; echo status=$?")
-    local first = p:read("l")
-    local pid = first and first:match("^ready (%d+)$")
-    assert.truthy(pid, "unexpected first line: " .. tostring(first))
-    -- SIGINT pending for the process (ShdPnd bit 2): the first one not yet taken
-    local function sigint_pending()
-      local f = io.open("/proc/" .. pid .. "/status")
-      if not f then return false end
-      local st = f:read("a")
-      f:close()
-      local shd = st:match("ShdPnd:%s*(%x+)")
-      return shd ~= nil and (tonumber(shd:sub(-1), 16) & 2) ~= 0
-    end
+    local p, pid = h.start_host(s, err)
     assert(os.execute("kill -INT " .. pid))
-    while sigint_pending() do end          -- the first Ctrl-C was delivered
+    while h.sigint_pending(pid) do end          -- the first Ctrl-C was delivered
     os.execute("kill -INT " .. pid .. " 2>/dev/null")
     local rest = p:read("a")
     p:close()
@@ -306,7 +268,7 @@ end)
 
 describe("Ctrl-C under plain lua5.4 with the module", function()
   teardown(function()
-    for _, f in ipairs(tmpfiles) do os.remove(f) end
+    h.remove_tmpfiles()
   end)
 
   local LUAENV = "LUA_PATH=" .. q(h.build .. "/lua/?.lua;" .. h.build .. "/lua/?/init.lua;;") ..
