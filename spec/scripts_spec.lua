@@ -8,22 +8,8 @@ local trio = require "ltrio"
 local LTRIO = os.getenv("LTRIO_HOST") or h.ltrio_bin
 local SCRIPTS = h.root .. "/scripts/"
 
-local function have_host()
-  local f = io.open(LTRIO, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
-
 local function need_host()
-  h.skip_unless(have_host(), LTRIO .. " is missing: run make first")
-end
-
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return "" end
-  local s = f:read("a")
-  f:close()
-  return s
+  h.skip_unless(h.exists(LTRIO), LTRIO .. " is missing: run make first")
 end
 
 -- Runs a script to completion; returns its stdout, its exit code and its stderr.
@@ -35,7 +21,7 @@ local function run(script, args, stdin)
   local p = io.popen(cmd, "r")
   local out = p:read("a")
   local _, _, code = p:close()
-  local err = read_file(errfile)
+  local err = h.slurp(errfile)
   os.remove(errfile)
   return out, code, err
 end
@@ -52,7 +38,7 @@ local function start(script, args)
   function server.stop()
     os.execute("kill " .. pid .. " 2>/dev/null")
     p:close()
-    server.stderr = read_file(errfile)
+    server.stderr = h.slurp(errfile)
     os.remove(errfile)
   end
   if not line then
