@@ -205,15 +205,20 @@ static int resolved_k(lua_State *L, int status, lua_KContext ctx) {
   return op_start(L, l_current(), id);
 }
 
+/* Pushes the call resolver(sock, address at 'idx', local): 4 values, for lua_callk(L, 3, 1, ...). */
+static void push_resolve(lua_State *L, int idx, int local) {
+  lua_getfield(L, LUA_REGISTRYINDEX, RESOLVER);
+  lua_pushvalue(L, 1);
+  lua_pushvalue(L, idx);
+  lua_pushboolean(L, local);
+}
+
 /* Resolves the address at 'idx' unless it is numeric, then starts operation 'id'. */
 static int with_address(lua_State *L, l_task_t *t, lt_sock_t *s, int idx, int local, int id) {
   l_sockaddr_t sa;
   if (l_addr_get(L, idx, s->family, local, &sa, ops[id].fname)) return op_start(L, t, id);
   lua_KContext ctx = id | (idx << 8);
-  lua_getfield(L, LUA_REGISTRYINDEX, RESOLVER);
-  lua_pushvalue(L, 1);
-  lua_pushvalue(L, idx);
-  lua_pushboolean(L, local);
+  push_resolve(L, idx, local);
   lua_callk(L, 3, 1, ctx, resolved_k);
   return resolved_k(L, LUA_OK, ctx);
 }
@@ -768,10 +773,7 @@ static int l_socket_connect(lua_State *L) {
   lua_settop(L, 2);
   l_sockaddr_t sa;
   if (l_addr_get(L, 2, s->family, 0, &sa, "socket:connect")) return connect_start(L, t);
-  lua_getfield(L, LUA_REGISTRYINDEX, RESOLVER);
-  lua_pushvalue(L, 1);
-  lua_pushvalue(L, 2);
-  lua_pushboolean(L, 0);
+  push_resolve(L, 2, 0);
   int status = lua_pcallk(L, 3, 1, 0, 0, connect_resolved_k);
   return connect_resolved_k(L, status, 0);
 }
@@ -800,10 +802,7 @@ static int l_socket_bind(lua_State *L) {
   lua_settop(L, 2);
   l_sockaddr_t sa;
   if (l_addr_get(L, 2, s->family, 1, &sa, "socket:bind")) return bind_start(L, t);
-  lua_getfield(L, LUA_REGISTRYINDEX, RESOLVER);
-  lua_pushvalue(L, 1);
-  lua_pushvalue(L, 2);
-  lua_pushboolean(L, 1);
+  push_resolve(L, 2, 1);
   lua_callk(L, 3, 1, 0, bind_resolved_k);
   return bind_resolved_k(L, LUA_OK, 0);
 }
