@@ -133,6 +133,24 @@ static int l_nursery_start_soon(lua_State *L) {
   return 0;
 }
 
+/* core.start_soon_closing(nursery, fn, obj) -> boolean: nursery:start_soon(fn, obj)
+** for a task that closes obj (its __close, as a to-be-closed variable would) when
+** fn returns or fails, without a Lua frame of its own: serve_listeners' connection
+** tasks. Returns false, doing nothing, for a duck-typed nursery or an object
+** without __close (the caller then uses a Lua wrapper). */
+static int l_core_start_soon_closing(lua_State *L) {
+  if (l_testudata(L, 1, nursery_mt) == NULL || luaL_getmetafield(L, 3, "__close") == LUA_TNIL) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  lua_settop(L, 3);
+  l_nursery_start_soon(L);
+  task_t *t = lua_touserdata(L, 2);  /* l_spawn left the task in fn's slot */
+  t->close_first_arg = 1;
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* core.spawn_start(inner, status, fn, ...): a child of 'inner' that trio.started
 ** can move to status.target. */
 static int l_core_spawn_start(lua_State *L) {
@@ -217,6 +235,7 @@ static const luaL_Reg core_funcs[] = {
   {"nursery_pending", l_core_nursery_pending},
   {"nursery_closed", l_core_nursery_closed},
   {"spawn_start", l_core_spawn_start},
+  {"start_soon_closing", l_core_start_soon_closing},
   {"reparent", l_core_reparent},
   {NULL, NULL}
 };

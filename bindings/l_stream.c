@@ -14,8 +14,13 @@
 #define MAX_SIZE 0x7FFFFFFF
 #define DEFAULT_RECEIVE_SIZE 65536
 
-/* Upvalues of both closures. */
-enum { UV_MT = 1, UV_SOCK, UV_SENDING, UV_LUA };
+/* Upvalue of both closures: the Lua version. */
+#define UV_LUA 1
+
+/* The private array slots of a SocketStream (SOCK and SENDING in streams.lua). */
+enum { SLOT_SOCK = 1, SLOT_SENDING = 2 };
+
+static const void *stream_mt;  /* the SocketStream metatable */
 
 /* The results of the Lua version, called in place of this function. */
 static int fallback_k(lua_State *L, int status, lua_KContext ctx) {
@@ -36,11 +41,10 @@ static int fallback(lua_State *L) {
 ** is_socket accepts no other userdata; sockets from a factory are tables). */
 static lt_sock_t *fast_self(lua_State *L) {
   if (lua_type(L, 1) != LUA_TTABLE || !lua_getmetatable(L, 1)) return NULL;
-  int ok = lua_rawequal(L, -1, lua_upvalueindex(UV_MT));
+  int ok = lua_topointer(L, -1) == stream_mt;
   lua_pop(L, 1);
   if (!ok) return NULL;
-  lua_pushvalue(L, lua_upvalueindex(UV_SOCK));
-  if (lua_rawget(L, 1) == LUA_TUSERDATA) return lua_touserdata(L, -1);
+  if (lua_rawgeti(L, 1, SLOT_SOCK) == LUA_TUSERDATA) return lua_touserdata(L, -1);
   lua_pop(L, 1);
   return NULL;
 }
@@ -74,9 +78,8 @@ static int l_stream_receive_some(lua_State *L) {
 ** the send conflict detector first. ---- */
 
 static void release(lua_State *L) {
-  lua_pushvalue(L, lua_upvalueindex(UV_SENDING));
   lua_pushboolean(L, 0);
-  lua_rawset(L, 1);
+  lua_rawseti(L, 1, SLOT_SENDING);
 }
 
 /* Raises engine error 'err' (not 0) after releasing the detector. */
@@ -150,8 +153,7 @@ static int l_stream_send_all(lua_State *L) {
   size_t len;
   if (lua_type(L, 2) == LUA_TSTRING) lua_tolstring(L, 2, &len);
   else if (l_buffer_test(L, 2, &len) == NULL) len = 0;
-  lua_pushvalue(L, lua_upvalueindex(UV_SENDING));
-  int busy = lua_rawget(L, 1) != LUA_TBOOLEAN || lua_toboolean(L, -1);
+  int busy = lua_rawgeti(L, 1, SLOT_SENDING) != LUA_TBOOLEAN || lua_toboolean(L, -1);
   lua_pop(L, 1);
   if (len == 0 || busy) {  /* an empty send, a bad argument or a busy stream */
     lua_settop(L, nargs);
@@ -160,23 +162,25 @@ static int l_stream_send_all(lua_State *L) {
   l_task_t *t = l_checkasync(L, "SocketStream:send_all");
   lua_copy(L, -1, 3);
   lua_settop(L, 3);                         /* [self, data, sock] */
-  lua_pushvalue(L, lua_upvalueindex(UV_SENDING));
   lua_pushboolean(L, 1);
-  lua_rawset(L, 1);
+  lua_rawseti(L, 1, SLOT_SENDING);
   return send_piece(L, t, s, 0);
 }
 
 /* core.stream_methods(stream_mt, SOCK, SENDING, receive_some, send_all) ->
-** receive_some, send_all: the C methods, each falling back to the given Lua one. */
+** receive_some, send_all: the C methods, each falling back to the given Lua one.
+** SOCK and SENDING must be the array slots this file reads. */
 static int l_core_stream_methods(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_argcheck(L, lua_tointeger(L, 2) == SLOT_SOCK, 2, "SOCK must be slot 1");
+  luaL_argcheck(L, lua_tointeger(L, 3) == SLOT_SENDING, 3, "SENDING must be slot 2");
   luaL_checktype(L, 4, LUA_TFUNCTION);
   luaL_checktype(L, 5, LUA_TFUNCTION);
-  for (int i = 1; i <= 4; i++) lua_pushvalue(L, i);
-  lua_pushcclosure(L, l_stream_receive_some, 4);
-  for (int i = 1; i <= 3; i++) lua_pushvalue(L, i);
+  stream_mt = lua_topointer(L, 1);
+  lua_pushvalue(L, 4);
+  lua_pushcclosure(L, l_stream_receive_some, 1);
   lua_pushvalue(L, 5);
-  lua_pushcclosure(L, l_stream_send_all, 4);
+  lua_pushcclosure(L, l_stream_send_all, 1);
   return 2;
 }
 

@@ -166,19 +166,50 @@ int l_task_msgh(lua_State *L) {  /* [-0, +1, m] */
   return 1;
 }
 
-static int task_main_k(lua_State *L, int status, lua_KContext ctx) {
-  (void)ctx;
-  lua_pushboolean(L, status == LUA_OK || status == LUA_YIELD);
+#define BODY_OK(status) ((status) == LUA_OK || (status) == LUA_YIELD)
+
+/* After the close of a closing task: [obj, msgh, results...] or, when the close
+** raised, [obj, msgh, results..., error], which replaces the body's outcome. */
+static int task_closed_k(lua_State *L, int status, lua_KContext body_ok) {
+  if (!BODY_OK(status)) {
+    lua_copy(L, -1, 3);
+    lua_settop(L, 3);
+    body_ok = 0;
+  }
+  lua_pushboolean(L, (int)body_ok);
+  lua_replace(L, 2);
+  lua_remove(L, 1);
+  return lua_gettop(L);
+}
+
+/* After the body: [msgh, results...] or [msgh, error]; with ctx set, the object to
+** close sits below: its __close(obj, error or nil) runs protected, and may yield. */
+static int task_main_k(lua_State *L, int status, lua_KContext closing) {
+  if (closing) {
+    int ok = BODY_OK(status);
+    if (luaL_getmetafield(L, 1, "__close") == LUA_TNIL) return task_closed_k(L, LUA_OK, ok);
+    lua_pushvalue(L, 1);
+    if (ok) lua_pushnil(L);
+    else lua_pushvalue(L, 3);
+    return task_closed_k(L, lua_pcallk(L, 2, 0, 2, ok, task_closed_k), ok);
+  }
+  lua_pushboolean(L, BODY_OK(status));
   lua_replace(L, 1);  /* the message handler's slot becomes the success flag */
   return lua_gettop(L);
 }
 
-/* The coroutine's main function: runs fn(...) protected; returns ok, results... */
+/* The coroutine's main function: runs fn(...) protected; returns ok, results...
+** A task spawned by core.start_soon_closing keeps its first argument below. */
 static int task_main(lua_State *L) {
   int n = lua_gettop(L);
+  int closing = running->close_first_arg && n >= 2;
   lua_pushcfunction(L, l_task_msgh);
   lua_insert(L, 1);
-  return task_main_k(L, lua_pcallk(L, n - 1, LUA_MULTRET, 1, 0, task_main_k), 0);
+  if (closing) {
+    lua_pushvalue(L, 3);
+    lua_insert(L, 1);
+  }
+  return task_main_k(L, lua_pcallk(L, n - 1, LUA_MULTRET, 1 + closing, closing, task_main_k), closing);
 }
 
 /* ---- spawning ---- */

@@ -25,6 +25,7 @@ typedef struct {
   unsigned char proper_yield; /* the last yield came from an ltrio async call */
   unsigned char is_main;
   unsigned char has_exit_set; /* has an entry in the registry's EXIT_SETS (core.on_exit) */
+  unsigned char close_first_arg; /* closes its function's first argument when it ends */
 } task_t;
 
 typedef struct {

@@ -311,6 +311,78 @@ describe("trio.serve_listeners", function()
     assert.is_true(listener.closed)
   end))
 
+  -- A listener handing out 'streams' one per accept, then waiting forever.
+  local function queue_listener(streams)
+    local l = {}
+    function l:accept()
+      trio.checkpoint()
+      local s = table.remove(streams, 1)
+      if s == nil then trio.sleep_forever() end
+      return s
+    end
+    function l:close() end
+    return l
+  end
+
+  -- A stream whose __close records the error it was given and runs 'on_close'.
+  local function closable(log, name, on_close)
+    return setmetatable({name = name}, {__close = function(self, err)
+      log[#log + 1] = name .. " closed" .. (err and (": " .. tostring(err.message or err)) or "")
+      if on_close then on_close() end
+    end})
+  end
+
+  it("closes each stream after its handler, with the handler's error, in the handler's task", h.async(function()
+    local log, tasks = {}, {}
+    local function handler(stream)
+      tasks[stream.name] = trio.lowlevel.current_task()
+      log[#log + 1] = stream.name .. " handled"
+      if stream.name == "b" then error(trio.ValueError("b failed"), 0) end
+    end
+    local err = h.raises("ValueError", trio.serve_listeners, handler, {queue_listener{
+      closable(log, "a", function() trio.checkpoint() end),  -- a __close may yield
+      closable(log, "b")}})
+    assert.are.equal("b failed", err.message)
+    assert.are.same({"a handled", "a closed", "b handled", "b closed: b failed"}, log)
+    -- the task is named after the handler, not after a wrapper of the server's
+    assert.matches("listeners_spec.lua:" .. debug.getinfo(handler, "S").linedefined .. "$", tasks.a.name)
+  end))
+
+  it("lets an error of a stream's __close replace the handler's outcome", h.async(function()
+    local log = {}
+    local err = h.raises("RuntimeError", trio.serve_listeners, function(stream)
+      if stream.name == "fails" then error(trio.ValueError("handler failed"), 0) end
+    end, {queue_listener{
+      closable(log, "ok", function() error(trio.RuntimeError("close failed"), 0) end)}})
+    assert.are.equal("close failed", err.message)
+    err = h.raises("RuntimeError", trio.serve_listeners, function(stream)
+      error(trio.ValueError("handler failed"), 0)
+    end, {queue_listener{
+      closable(log, "fails", function() error(trio.RuntimeError("close failed too"), 0) end)}})
+    assert.are.equal("close failed too", err.message)
+    assert.are.same({"ok closed", "fails closed: handler failed"}, log)
+  end))
+
+  it("works with a handler_nursery that is any object with start_soon", h.async(function()
+    local log, spawned = {}, 0
+    trio.open_nursery(function(real)
+      local proxy = {start_soon = function(_, fn, ...)
+        spawned = spawned + 1
+        real:start_soon(fn, ...)
+      end}
+      trio.move_on_after(5, function()
+        trio.open_nursery(function(server)
+          server:start_soon(trio.serve_listeners, function(stream)
+            log[#log + 1] = stream.name .. " handled"
+            server.cancel_scope:cancel()
+          end, {queue_listener{closable(log, "a")}}, {handler_nursery = proxy})
+        end)
+      end)
+    end)
+    assert.are.equal(1, spawned)
+    assert.are.same({"a handled", "a closed"}, log)
+  end))
+
   it("calls trio.started(listeners) with the very table it was given", h.async(function()
     local listeners = trio.open_tcp_listeners(0, {host = "127.0.0.1"})
     trio.open_nursery(function(nursery)

@@ -98,6 +98,26 @@ describe("memory per idle connection task", function()
       "a blocked stream handler costs %.0f bytes of Lua heap, a sleeping task %.0f", blocked, sleeping))
   end)
 
+  it("is the handler's own for a connection served by serve_listeners (no wrapper frame)", function()
+    local direct = heap_per_task(pairs_state(trio.SocketStream), function(nursery, st, i)
+      nursery:start_soon(handler, st.served[i])
+    end)
+    local served = heap_per_task(pairs_state(trio.SocketStream), function(nursery, st, i)
+      if i > 1 then return end
+      local queue = table.move(st.served, 1, N, 1, {})
+      local listener = {close = function() end}
+      function listener:accept()
+        trio.checkpoint()
+        if #queue == 0 then trio.sleep_forever() end
+        return table.remove(queue, 1)
+      end
+      nursery:start_soon(trio.serve_listeners, handler, {listener})
+    end)
+    -- a Lua frame kept below the handler would cost a CallInfo (64 bytes) per task
+    assert.is_true(served - direct < 32, string.format(
+      "a served connection costs %.0f bytes of Lua heap, the handler alone %.0f", served, direct))
+  end)
+
   it("stays within 600 bytes of a sleeping task's for a raw socket handler", function()
     local sleeping = sleeping_task()
     local blocked = heap_per_task(pairs_state(function(s) return s end), function(nursery, st, i)

@@ -117,7 +117,10 @@ return function(trio, core, util)
   end
 
   -- The body of a connection's task: runs the handler, then closes the stream
-  -- whether it returned or failed (the <close> runs during the unwind).
+  -- whether it returned or failed (the <close> runs during the unwind). Used for
+  -- nurseries and streams of other kinds; core.start_soon_closing does the same
+  -- without this frame, which every idle connection would keep.
+  local start_soon_closing = core.start_soon_closing
   local function run_handler(handler, stream)
     local _ <close> = stream
     handler(stream)
@@ -134,7 +137,9 @@ return function(trio, core, util)
       while true do
         local aok, stream = pcall(listener.accept, listener)
         if aok then
-          handler_nursery:start_soon(run_handler, handler, stream)
+          if not start_soon_closing(handler_nursery, handler, stream) then
+            handler_nursery:start_soon(run_handler, handler, stream)
+          end
         elseif iserror(stream, "OSError") and CAPACITY[stream.errno] then
           log(string.format("ltrio: accept returned %s (%s); retrying in %s seconds",
             CAPACITY[stream.errno], stream.strerror or "", ACCEPT_RETRY_DELAY))
