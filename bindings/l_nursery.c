@@ -42,11 +42,10 @@ static void record_error(lua_State *L, l_nursery_t *n, int nidx, int err) {
 void l_nursery_child_done(lua_State *L, task_t *t, int err_idx) {
   l_nursery_t *n = t->nursery;
   n->nchildren--;
-  if (err_idx && !n->orphaned) {
-    l_pushtask(L, t);
-    lua_getiuservalue(L, -1, 3);
+  if (err_idx && !n->orphaned) {  /* open, so anchored */
+    l_pushanchored(L, lt_container_of(n->scope, scope_ud_t, s)->ref);
     record_error(L, n, lua_gettop(L), err_idx);
-    lua_pop(L, 2);
+    lua_pop(L, 1);
   }
   if (n->orphaned && n->nchildren == 0 && n->pending_starts == 0) {  /* see leave_open_scopes */
     scope_ud_t *s = lt_container_of(n->scope, scope_ud_t, s);
@@ -129,7 +128,7 @@ static int l_nursery_start_soon(lua_State *L) {
   if (lt_run_current() == NULL) return l_raisef(L, "RuntimeError", "%s: must be called inside trio.run", fname);
   if (n->closed) return l_raisef(L, "RuntimeError", "%s: the nursery is closed to new arrivals", fname);
   l_checkcallable(L, 2, fname, "fn");
-  l_spawn(L, n, 1, 2, lua_gettop(L) - 2);
+  l_spawn(L, n, 2, lua_gettop(L) - 2);
   return 0;
 }
 
@@ -156,11 +155,8 @@ static int l_core_start_soon_closing(lua_State *L) {
 static int l_core_spawn_start(lua_State *L) {
   l_nursery_t *n = checknursery(L, 1, "Nursery:start");
   l_checkcallable(L, 3, "Nursery:start", "fn");
-  lua_pushvalue(L, 2);
-  lua_insert(L, 1);  /* status, inner, status, fn, ... */
-  l_spawn(L, n, 2, 4, lua_gettop(L) - 4);
-  lua_pushvalue(L, 1);
-  lua_setiuservalue(L, -2, 4);
+  l_spawn(L, n, 3, lua_gettop(L) - 3);
+  l_set_start_status(L, 3, 2);
   return 0;
 }
 
@@ -201,8 +197,6 @@ static int l_core_reparent(lua_State *L) {
   inner->nchildren--;
   target->nchildren++;
   t->nursery = target;
-  lua_pushvalue(L, 3);
-  lua_setiuservalue(L, 1, 3);
   wake_parent_if_done(inner);
   return 0;
 }

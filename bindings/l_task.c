@@ -9,6 +9,7 @@
 
 #define REFS "ltrio.tasks"       /* registry: luaL_ref table anchoring live tasks */
 #define EXIT_HOOK "ltrio.exit_hook"  /* registry: facade function(task, objects) */
+#define START_STATUS "ltrio.start_status"  /* registry: task -> its Nursery:start status */
 #define EXIT_SETS "ltrio.exit_sets"  /* registry: task -> objects to notify when it exits
                                      ** (weak keys; few tasks have one) */
 #define POOL_KEEP 16             /* idle threads kept once a run has ended */
@@ -50,6 +51,12 @@ int l_anchor(lua_State *L, int idx) {
   return ref;
 }
 
+void l_pushanchored(lua_State *L, int ref) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, anchors_ref);
+  lua_rawgeti(L, -1, ref);
+  lua_remove(L, -2);
+}
+
 void l_unanchor(lua_State *L, int *ref) {
   if (*ref == LUA_NOREF) return;
   lua_rawgeti(L, LUA_REGISTRYINDEX, anchors_ref);
@@ -68,10 +75,6 @@ static void leave_open_scopes(lua_State *L, task_t *t) {
   lt_scope_t *base = t->nursery ? t->nursery->scope : &lt_run_current()->root;
   while (et->scope != base && et->scope != NULL) {
     lt_scope_t *s = et->scope;
-    if (s == &t->sleep_scope) {
-      lt_scope_exit(s, et, 0);
-      continue;
-    }
     scope_ud_t *u = lt_container_of(s, scope_ud_t, s);
     l_nursery_t *n = u->nursery;
     if (n != NULL && (n->nchildren > 0 || n->pending_starts > 0)) {
@@ -214,7 +217,7 @@ static int task_main(lua_State *L) {
 
 /* ---- spawning ---- */
 
-task_t *l_spawn(lua_State *L, l_nursery_t *n, int nursery_idx, int fn, int nargs) {
+task_t *l_spawn(lua_State *L, l_nursery_t *n, int fn, int nargs) {
   lt_run_t *r = lt_run_current();
   task_t *t = lua_newuserdatauv(L, sizeof *t, TASK_UV);
   memset(t, 0, sizeof *t);
@@ -222,15 +225,15 @@ task_t *l_spawn(lua_State *L, l_nursery_t *n, int nursery_idx, int fn, int nargs
   lua_setmetatable(L, -2);
   lua_pushvalue(L, fn);
   lua_setiuservalue(L, -2, 2);
-  if (nursery_idx) {
-    lua_pushvalue(L, nursery_idx);
-    lua_setiuservalue(L, -2, 3);
-  }
-  if (nargs > 0) {  /* the arguments wait in user value 1 until the first step */
-    lua_createtable(L, nargs, 0);
-    for (int i = 1; i <= nargs; i++) {
-      lua_pushvalue(L, fn + i);
-      lua_rawseti(L, -2, i);
+  if (nargs > 0) {  /* the arguments wait in user value 1 until the first step: */
+    if (nargs == 1) {  /* one argument as it is, */
+      lua_pushvalue(L, fn + 1);
+    } else {           /* several in a table */
+      lua_createtable(L, nargs, 0);
+      for (int i = 1; i <= nargs; i++) {
+        lua_pushvalue(L, fn + i);
+        lua_rawseti(L, -2, i);
+      }
     }
     lua_setiuservalue(L, -2, 1);
   }
@@ -240,7 +243,6 @@ task_t *l_spawn(lua_State *L, l_nursery_t *n, int nursery_idx, int fn, int nargs
   lua_pop(L, 1);
   t->nursery = n;
   t->nargs = nargs;
-  lt_scope_init(&t->sleep_scope, INFINITY, 0);
   lt_task_start(&t->base.task, n ? n->scope : &r->root);
   if (n) n->nchildren++;
   tasks_allocated++;
@@ -273,7 +275,8 @@ static int attach_thread(lua_State *L, task_t *t) {
   lua_getiuservalue(L, -1 - (nargs > 0), 2);
   lua_xmove(L, co, 1);
   int args = lua_gettop(L);
-  for (int i = 1; i <= nargs; i++) lua_rawgeti(L, args, i);
+  if (nargs == 1) lua_pushvalue(L, args);
+  else for (int i = 1; i <= nargs; i++) lua_rawgeti(L, args, i);
   lua_xmove(L, co, nargs);
   lua_pop(L, 1 + (nargs > 0));
   t->base.L = co;
@@ -476,17 +479,22 @@ static int sleep_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status, (void)ctx;
   task_t *t = running;
   int err = l_take_outcome(&t->base);
-  int caught = lt_scope_exit(&t->sleep_scope, &t->base.task, err == LT_ECANCELLED);
+  scope_ud_t *s = lua_touserdata(L, -1);
+  int caught = lt_scope_exit(&s->s, &t->base.task, err == LT_ECANCELLED);
   if (err && !(err == LT_ECANCELLED && caught)) l_raise(L, err, "trio.sleep");
   return 0;
 }
 
 static int sleep_until(lua_State *L, l_task_t *lt, double deadline) {
-  task_t *t = (task_t *)lt;
   if (deadline <= lt_run_now(lt_run_current())) return checkpoint(L, lt);
   if (deadline == INFINITY) return l_park(L, lt, lt_abort_always, NULL, 0, sleep_forever_k);
-  lt_scope_init(&t->sleep_scope, deadline, 0);
-  int err = lt_scope_enter(&t->sleep_scope, &lt->task);
+  /* the move_on_at scope, on this frame's stack until sleep_k; a plain scope_ud_t,
+  ** so leave_open_scopes needs no case for it */
+  scope_ud_t *s = lua_newuserdatauv(L, sizeof *s, 0);
+  lt_scope_init(&s->s, deadline, 0);
+  s->ref = LUA_NOREF;
+  s->nursery = NULL;
+  int err = lt_scope_enter(&s->s, &lt->task);
   if (err) return l_raise(L, err, "trio.sleep");
   return l_park(L, lt, lt_abort_always, NULL, 0, sleep_k);
 }
@@ -533,17 +541,15 @@ static int l_core_wait_all_tasks_blocked(lua_State *L) {
 
 /* ---- park/unpark for the Lua primitives ---- */
 
-static int park_abort(lt_task_t *task, void *data, int err) {
-  (void)data, (void)err;
-  lt_container_of(task, task_t, base.task)->park_token = NULL;
+/* The abort callback of core.park, whose data is the identity of the token. */
+static int park_abort(lt_task_t *task, void *token, int err) {
+  (void)task, (void)token, (void)err;
   return 1;
 }
 
 static int park_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status, (void)ctx;
-  task_t *t = running;
-  t->park_token = NULL;
-  l_outcome(L, &t->base, "trio.lowlevel.park");
+  l_outcome(L, l_current(), "trio.lowlevel.park");
   return 0;
 }
 
@@ -551,20 +557,18 @@ static int park_k(lua_State *L, int status, lua_KContext ctx) {
 ** abort always succeeds (raises Cancelled).  [-0, +0, e] */
 static int l_core_park(lua_State *L) {
   l_task_t *t = l_checkasync(L, "trio.lowlevel.park");
-  ((task_t *)t)->park_token = lua_topointer(L, 1);
-  return l_park(L, t, park_abort, NULL, 0, park_k);
+  return l_park(L, t, park_abort, (void *)lua_topointer(L, 1), 0, park_k);
 }
 
 /* core.unpark(task, token) -> boolean: wakes the task if it still waits on token. */
 static int l_core_unpark(lua_State *L) {
   task_t *t = l_testudata(L, 1, l_task_mt);
   if (t == NULL) return l_argerror(L, 1, "trio.lowlevel.unpark", "task", "Task");
-  int ok = t->base.task.state == LT_TASK_PARKED && t->park_token != NULL &&
-           t->park_token == lua_topointer(L, 2);
-  if (ok) {
-    t->park_token = NULL;
-    lt_task_reschedule(&t->base.task, 0);
-  }
+  lt_task_t *et = &t->base.task;
+  const void *token = lua_topointer(L, 2);
+  int ok = et->state == LT_TASK_PARKED && et->abort_cb == park_abort && token != NULL &&
+           et->abort_data == token;
+  if (ok) lt_task_reschedule(et, 0);
   lua_pushboolean(L, ok);
   return 1;
 }
@@ -605,11 +609,22 @@ static int l_task__tostring(lua_State *L) {
   return 1;
 }
 
+void l_set_start_status(lua_State *L, int task, int status) {
+  task = lua_absindex(L, task);
+  status = lua_absindex(L, status);
+  lua_getfield(L, LUA_REGISTRYINDEX, START_STATUS);
+  lua_pushvalue(L, task);
+  lua_pushvalue(L, status);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
 /* core.start_status() -> the start status of the running task, or nil. */
 static int l_core_start_status(lua_State *L) {
   if (running == NULL) return l_raisef(L, "RuntimeError", "trio.started: must be called inside trio.run");
+  lua_getfield(L, LUA_REGISTRYINDEX, START_STATUS);
   l_pushtask(L, running);
-  lua_getiuservalue(L, -1, 4);
+  lua_rawget(L, -2);
   return 1;
 }
 
@@ -617,7 +632,7 @@ static int l_core_start_status(lua_State *L) {
 static int l_core_set_start_status(lua_State *L) {
   if (l_testudata(L, 1, l_task_mt) == NULL) return l_argerror(L, 1, "trio.started", "task", "Task");
   lua_settop(L, 2);
-  lua_setiuservalue(L, 1, 4);
+  l_set_start_status(L, 1, 2);
   return 0;
 }
 
@@ -742,17 +757,23 @@ void l_task_errinfo(lua_State *L, int err) {
   lua_remove(L, -2);
 }
 
+/* A new table with weak keys in registry field 'name'. */
+static void set_weak_keyed(lua_State *L, const char *name) {
+  lua_newtable(L);
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, name);
+}
+
 void l_task_open(lua_State *L) {
   luaL_newmetatable(L, TASK_MT);
   l_task_mt = lua_topointer(L, -1);
   luaL_setfuncs(L, task_meta, 0);
   lua_pop(L, 1);
-  lua_newtable(L);                   /* EXIT_SETS, with weak keys */
-  lua_createtable(L, 0, 1);
-  lua_pushliteral(L, "k");
-  lua_setfield(L, -2, "__mode");
-  lua_setmetatable(L, -2);
-  lua_setfield(L, LUA_REGISTRYINDEX, EXIT_SETS);
+  set_weak_keyed(L, EXIT_SETS);
+  set_weak_keyed(L, START_STATUS);
   lua_newtable(L);
   pool_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   pool_n = 0;  /* a new state: the idle threads of an earlier (closed) state went with it */

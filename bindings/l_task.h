@@ -10,16 +10,16 @@
 #define TASK_MT "ltrio.Task"
 #define NURSERY_MT "ltrio.Nursery"
 #define SCOPE_MT "ltrio.CancelScope"
-#define TASK_UV 4  /* user values: thread (before it starts: its arguments), function, nursery,
-                      ** start status */
+#define TASK_UV 2  /* user values: thread (before it starts: its argument, or a table of
+                      ** its arguments), function. Its
+                      ** nursery stays alive while open (anchored, l_nursery_push); the start
+                      ** status of Nursery:start lives in the registry's START_STATUS */
 
 typedef struct l_nursery_s l_nursery_t;
 
 typedef struct {
   l_task_t base;
   l_nursery_t *nursery;   /* the nursery it belongs to; NULL for the main task */
-  const void *park_token; /* identity of the current core.park wait */
-  lt_scope_t sleep_scope; /* the move_on_at scope of sleep_until */
   int nargs;              /* arguments for the first resume */
   int ref;                /* registry reference anchoring the live task */
   unsigned char proper_yield; /* the last yield came from an ltrio async call */
@@ -49,6 +49,10 @@ struct l_nursery_s {
 ** it (an entered scope); returns the reference. May raise a memory error. */
 int l_anchor(lua_State *L, int idx);
 void l_unanchor(lua_State *L, int *ref);  /* and sets *ref to LUA_NOREF */
+/* Records the start status at 'status' of the task at 'task' (Nursery:start). */
+void l_set_start_status(lua_State *L, int task, int status);
+/* Pushes the value anchored under 'ref'. */
+void l_pushanchored(lua_State *L, int ref);
 
 extern const void *l_task_mt;  /* the Task metatable (l_testudata) */
 
@@ -63,7 +67,7 @@ task_t *l_running(void);
 ** attached to 'n' (NULL: main task under the run's root scope). Pops fn and args;
 ** pushes the task userdata. The task gets its coroutine at its first step, so a
 ** burst of start_soon reuses the threads of tasks that already finished. */
-task_t *l_spawn(lua_State *L, l_nursery_t *n, int nursery_idx, int fn, int nargs);
+task_t *l_spawn(lua_State *L, l_nursery_t *n, int fn, int nargs);
 /* Records a finished child in its nursery (error at 'err_idx' or 0). */
 void l_nursery_child_done(lua_State *L, task_t *t, int err_idx);
 /* Pushes {value, name, traceback} of the task where the error at 'err' was first
