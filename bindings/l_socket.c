@@ -493,6 +493,15 @@ static int l_core_is_real_socket(lua_State *L) {
   return 1;
 }
 
+/* core.stream_sending(sock [, flag]) -> flag: the send conflict detector of the
+** SocketStream over a real socket, read (and set when 'flag' is given). */
+static int l_core_stream_sending(lua_State *L) {
+  lt_sock_t *s = checksock(L, 1, "SocketStream");
+  if (lua_gettop(L) >= 2) s->stream_sending = lua_toboolean(L, 2) ? 1 : 0;
+  lua_pushboolean(L, s->stream_sending);
+  return 1;
+}
+
 /* sock:send(data, flags) -> nbytes  [-0, +1, e] */
 static int l_socket_send(lua_State *L) {
   l_task_t *t = l_checkasync(L, "socket:send");
@@ -1109,4 +1118,6 @@ void l_socket_open(lua_State *L) {
   luaL_setfuncs(L, socket_funcs, 0);
   lua_pushcfunction(L, l_core_is_real_socket);
   lua_setfield(L, -2, "is_real_socket");
+  lua_pushcfunction(L, l_core_stream_sending);
+  lua_setfield(L, -2, "stream_sending");
 }

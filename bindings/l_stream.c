@@ -17,8 +17,9 @@
 /* Upvalue of both closures: the Lua version. */
 #define UV_LUA 1
 
-/* The private array slots of a SocketStream (SOCK and SENDING in streams.lua). */
-enum { SLOT_SOCK = 1, SLOT_SENDING = 2 };
+/* The private array slot of a SocketStream's socket (SOCK in streams.lua). Over a
+** real socket, the send conflict detector is the socket's stream_sending flag. */
+enum { SLOT_SOCK = 1 };
 
 static const void *stream_mt;  /* the SocketStream metatable */
 
@@ -78,8 +79,7 @@ static int l_stream_receive_some(lua_State *L) {
 ** the send conflict detector first. ---- */
 
 static void release(lua_State *L) {
-  lua_pushboolean(L, 0);
-  lua_rawseti(L, 1, SLOT_SENDING);
+  ((lt_sock_t *)lua_touserdata(L, 3))->stream_sending = 0;
 }
 
 /* Raises engine error 'err' (not 0) after releasing the detector. */
@@ -153,33 +153,29 @@ static int l_stream_send_all(lua_State *L) {
   size_t len;
   if (lua_type(L, 2) == LUA_TSTRING) lua_tolstring(L, 2, &len);
   else if (l_buffer_test(L, 2, &len) == NULL) len = 0;
-  int busy = lua_rawgeti(L, 1, SLOT_SENDING) != LUA_TBOOLEAN || lua_toboolean(L, -1);
-  lua_pop(L, 1);
-  if (len == 0 || busy) {  /* an empty send, a bad argument or a busy stream */
+  if (len == 0 || s->stream_sending) {  /* an empty send, a bad argument or a busy stream */
     lua_settop(L, nargs);
     return fallback(L);
   }
   l_task_t *t = l_checkasync(L, "SocketStream:send_all");
   lua_copy(L, -1, 3);
   lua_settop(L, 3);                         /* [self, data, sock] */
-  lua_pushboolean(L, 1);
-  lua_rawseti(L, 1, SLOT_SENDING);
+  s->stream_sending = 1;
   return send_piece(L, t, s, 0);
 }
 
-/* core.stream_methods(stream_mt, SOCK, SENDING, receive_some, send_all) ->
-** receive_some, send_all: the C methods, each falling back to the given Lua one.
-** SOCK and SENDING must be the array slots this file reads. */
+/* core.stream_methods(stream_mt, SOCK, receive_some, send_all) -> receive_some,
+** send_all: the C methods, each falling back to the given Lua one. SOCK must be
+** the array slot this file reads. */
 static int l_core_stream_methods(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_argcheck(L, lua_tointeger(L, 2) == SLOT_SOCK, 2, "SOCK must be slot 1");
-  luaL_argcheck(L, lua_tointeger(L, 3) == SLOT_SENDING, 3, "SENDING must be slot 2");
+  luaL_checktype(L, 3, LUA_TFUNCTION);
   luaL_checktype(L, 4, LUA_TFUNCTION);
-  luaL_checktype(L, 5, LUA_TFUNCTION);
   stream_mt = lua_topointer(L, 1);
-  lua_pushvalue(L, 4);
+  lua_pushvalue(L, 3);
   lua_pushcclosure(L, l_stream_receive_some, 1);
-  lua_pushvalue(L, 5);
+  lua_pushvalue(L, 4);
   lua_pushcclosure(L, l_stream_send_all, 1);
   return 2;
 }

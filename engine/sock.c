@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/sendfile.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,9 +16,8 @@
 static long sockets_open;
 
 void lt_sock_init(lt_sock_t *s) {
+  memset(s, 0, sizeof *s);
   s->fd = -1;
-  s->family = s->type = s->proto = 0;
-  s->shut_wr = 0;
 }
 
 void lt_sock_own(lt_sock_t *s, int fd, int family, int type, int proto) {

@@ -11,6 +11,7 @@ typedef struct {
   int fd;                  /* -1 once closed or detached */
   int family, type, proto; /* as created or read from the fd; kept after close */
   unsigned shut_wr : 1;    /* a SHUT_WR or SHUT_RDWR shutdown succeeded */
+  unsigned stream_sending : 1; /* the send conflict detector of the SocketStream over it */
 } lt_sock_t;
 
 /* Marks 's' closed (fd -1). Call before anything can fail, so closing is safe. */

@@ -168,9 +168,23 @@ return function(trio, core)
     return "ltrio.SocketStream (" .. tostring(rawget(self, SOCK)) .. ")"
   end
 
+  -- The send conflict detector of a stream: over a real socket, a flag of the
+  -- socket (which l_stream.c reads, and which keeps the stream table one slot);
+  -- over a socket from a custom factory, the stream's SENDING slot.
+  local stream_sending = core.stream_sending
+  local function is_sending(self)
+    local sock = rawget(self, SOCK)
+    if is_real_socket(sock) then return stream_sending(sock) end
+    return rawget(self, SENDING)
+  end
+  local function set_sending(self, flag)
+    local sock = rawget(self, SOCK)
+    if is_real_socket(sock) then stream_sending(sock, flag) else rawset(self, SENDING, flag) end
+  end
+
   -- The to-be-closed guard of send_all: leaving send_all by any
   -- path (return, error, cancellation) releases the send conflict detector.
-  local guard_mt = {__close = function(g) rawset(g[1], SENDING, false) end}
+  local guard_mt = {__close = function(g) set_sending(g[1], false) end}
 
   local function new_stream(sock)
     if not socket.is_socket(sock) then
@@ -187,6 +201,7 @@ return function(trio, core)
         NOTSENT_LOWAT)
     end
     if not ok and not iserror(e, "OSError") then error(e, 0) end
+    if is_real_socket(sock) then return setmetatable({sock}, stream_mt) end  -- [SOCK]
     return setmetatable({sock, false}, stream_mt)  -- [SOCK], [SENDING]
   end
 
@@ -213,9 +228,9 @@ return function(trio, core)
     if type(data) ~= "string" and not isbuffer(data) then
       argerror("SocketStream:send_all", 1, "data", "string or Buffer expected", data)
     end
-    if rawget(self, SENDING) then busy() end
+    if is_sending(self) then busy() end
     local _ <close> = setmetatable({self}, guard_mt)  -- releases the conflict detector on any exit
-    self[SENDING] = true
+    set_sending(self, true)
     local total = #data
     if sock.did_shutdown_SHUT_WR then
       raise("ClosedResourceError", "can't send data after sending EOF")
@@ -262,29 +277,29 @@ return function(trio, core)
 
   -- [async] Shuts down the sending side (SHUT_WR); idempotent.
   function SocketStream:send_eof()
-    if rawget(self, SENDING) then busy() end
-    self[SENDING] = true
+    if is_sending(self) then busy() end
+    set_sending(self, true)
     local sock = rawget(self, SOCK)
     local ok, e = pcall(checkpoint)
     if ok and not sock.did_shutdown_SHUT_WR then
       ok, e = pcall(sock.shutdown, sock, socket.SHUT_WR)
     end
-    self[SENDING] = false
+    set_sending(self, false)
     if not ok then translate(e) end
   end
 
   -- [async] Returns when the socket is writable (with TCP_NOTSENT_LOWAT: when less
   -- than 16 KiB is waiting to be sent).
   function SocketStream:wait_send_all_might_not_block()
-    if rawget(self, SENDING) then busy() end
-    self[SENDING] = true
+    if is_sending(self) then busy() end
+    set_sending(self, true)
     local sock = rawget(self, SOCK)
     if sock:fileno() == -1 then
-      self[SENDING] = false
+      set_sending(self, false)
       raise("ClosedResourceError", "socket was already closed")
     end
     local ok, e = pcall(lowlevel.wait_writable, sock)
-    self[SENDING] = false
+    set_sending(self, false)
     if not ok then translate(e) end
   end
 
@@ -576,7 +591,7 @@ return function(trio, core)
   end
   guard_methods(SocketStream, stream_mt, "SocketStream", {send_all = true, receive_some = true})
   -- The hot methods in C, each passing what it does not handle to the Lua version.
-  SocketStream.receive_some, SocketStream.send_all = core.stream_methods(stream_mt, SOCK, SENDING,
+  SocketStream.receive_some, SocketStream.send_all = core.stream_methods(stream_mt, SOCK,
     SocketStream.receive_some, SocketStream.send_all)
   guard_methods(SocketListener, listener_mt, "SocketListener", {})
   guard_methods(FdStream, fdstream_mt, "FdStream", {})
