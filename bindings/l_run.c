@@ -59,7 +59,6 @@ void l_main_finished(lua_State *L, lua_State *co, int nres) {
 static int run_body(lua_State *L) {  /* fn, args... */
   int nargs = lua_gettop(L) - 1;
   task_t *t = l_spawn(L, NULL, 1, nargs);
-  t->is_main = 1;
   run.main = &t->base.task;
   lua_pop(L, 1);
   int base = lua_gettop(L);

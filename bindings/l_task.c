@@ -116,7 +116,7 @@ void l_task_run_ended(lua_State *L) {
 /* Pushes the task's name: "main" or "source:line" of its function. */
 static void push_task_name(lua_State *L, task_t *t, int ud) {
   lua_Debug ar;
-  if (t->is_main) {
+  if (L_IS_MAIN(t)) {
     lua_pushliteral(L, "main");
     return;
   }
@@ -328,7 +328,7 @@ static void finish_task(lua_State *L, task_t *t, int status, int nres) {
   leave_open_scopes(L, t);
   lt_task_finish(&t->base.task);
   tasks_allocated--;
-  if (t->is_main) {
+  if (L_IS_MAIN(t)) {
     l_main_finished(L, co, nres);
   } else {
     int ok = lua_toboolean(co, -nres);

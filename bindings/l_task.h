@@ -20,13 +20,14 @@ typedef struct l_nursery_s l_nursery_t;
 typedef struct {
   l_task_t base;
   l_nursery_t *nursery;   /* the nursery it belongs to; NULL for the main task */
-  int nargs;              /* arguments for the first resume */
   int ref;                /* registry reference anchoring the live task */
-  unsigned char proper_yield; /* the last yield came from an ltrio async call */
-  unsigned char is_main;
-  unsigned char has_exit_set; /* has an entry in the registry's EXIT_SETS (core.on_exit) */
-  unsigned char close_first_arg; /* closes its function's first argument when it ends */
+  unsigned nargs : 28;    /* arguments for the first resume (a Lua stack holds fewer) */
+  unsigned proper_yield : 1;    /* the last yield came from an ltrio async call */
+  unsigned has_exit_set : 1;    /* has an entry in the registry's EXIT_SETS (core.on_exit) */
+  unsigned close_first_arg : 1; /* closes its function's first argument when it ends */
 } task_t;
+
+#define L_IS_MAIN(t) ((t)->nursery == NULL)
 
 typedef struct {
   lt_scope_t s;
