@@ -88,6 +88,15 @@ local function sleeping_task()
   end)
 end
 
+describe("memory per sleeping task", function()
+  it("is under 1300 bytes of Lua heap", function()
+    -- coroutine state and its 45-slot stack (928), two CallInfo frames (128), the
+    -- task object (184) and its registry reference (16): 1256 here
+    local sleeping = sleeping_task()
+    assert.is_true(sleeping < 1300, string.format("a sleeping task costs %.0f bytes", sleeping))
+  end)
+end)
+
 describe("memory per idle connection task", function()
   it("stays within 600 bytes of a sleeping task's for a stream handler", function()
     local sleeping = sleeping_task()
