@@ -487,6 +487,11 @@ static int try_send(lua_State *L, lt_sock_t *s) {
   return 1;
 }
 
+lt_sock_t *l_socket_test(lua_State *L, int i) {
+  l_socket_t *u = testsock(L, i);
+  return u ? &u->s : NULL;
+}
+
 /* core.is_real_socket(v) -> boolean (not a fake from a custom socket factory) */
 static int l_core_is_real_socket(lua_State *L) {
   lua_pushboolean(L, testsock(L, 1) != NULL);

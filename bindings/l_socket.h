@@ -6,8 +6,8 @@
 #include "../engine/sock.h"
 #include "l_common.h"
 
-/* An ltrio.socket userdata's block begins with its lt_sock_t: lua_touserdata on a
-** value known to be a socket gives the lt_sock_t. */
+/* The socket at 'i' (an ltrio.socket userdata), or NULL for any other value. */
+lt_sock_t *l_socket_test(lua_State *L, int i);
 
 /* Parks 't' until 'fd' is ready in 'dir' (LT_IO_READ/LT_IO_WRITE), then runs k(ctx);
 ** use as 'return'. Returns a negative code, having done nothing, only when the wait

@@ -37,17 +37,17 @@ static int fallback(lua_State *L) {
 }
 
 /* The real socket of self (1) if self is a SocketStream over one (the socket is
-** then pushed), else NULL (nothing pushed). The stream's private socket slot, set
-** once by trio.SocketStream, holds a userdata only for a real socket (trio.socket.
-** is_socket accepts no other userdata; sockets from a factory are tables). */
+** then pushed), else NULL (nothing pushed). The socket slot is checked, not trusted:
+** rawset can put anything there. */
 static lt_sock_t *fast_self(lua_State *L) {
   if (lua_type(L, 1) != LUA_TTABLE || !lua_getmetatable(L, 1)) return NULL;
   int ok = lua_topointer(L, -1) == stream_mt;
   lua_pop(L, 1);
   if (!ok) return NULL;
-  if (lua_rawgeti(L, 1, SLOT_SOCK) == LUA_TUSERDATA) return lua_touserdata(L, -1);
-  lua_pop(L, 1);
-  return NULL;
+  lua_rawgeti(L, 1, SLOT_SOCK);
+  lt_sock_t *s = l_socket_test(L, -1);
+  if (s == NULL) lua_pop(L, 1);
+  return s;
 }
 
 /* SocketStream:receive_some(max_bytes) -> string ("" at end of file)  [-0, +1, e] */

@@ -302,6 +302,50 @@ describe("trio.SocketStream", function()
     assert.are.equal("first!", s:receive_some())
   end))
 
+  it("shares the send conflict detector between two streams over one socket", h.async(function()
+    local a, b = socket.socketpair()
+    local first, second = trio.SocketStream(a), trio.SocketStream(a)
+    local peer = trio.SocketStream(b)
+    local _ <close> = closing(first, peer)
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function() first:send_all(string.rep("b", 64 * 1024 * 1024)) end)
+      trio.testing.wait_all_tasks_blocked()
+      h.raises("BusyResourceError", second.send_all, second, "x")
+      nursery.cancel_scope:cancel()
+    end)
+    -- the cancelled send_all released it: second sends while the peer drains
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function() while true do peer:receive_some() end end)
+      second:send_all("y")
+      nursery.cancel_scope:cancel()
+    end)
+  end))
+
+  it("releases the send conflict detector when send_all fails", h.async(function()
+    local c, s = tcp_pair()
+    local _ <close> = closing(c)
+    s:close()
+    local failed = 0
+    for _ = 1, 50 do  -- the peer's RST arrives after a send or two
+      if not trio.pcall(c.send_all, c, string.rep("x", 65536)) then failed = failed + 1 end
+    end
+    assert.is_true(failed > 0)
+    -- a busy detector would say BusyResourceError; a released one reports the broken stream
+    h.raises("BrokenResourceError", c.send_all, c, "x")
+  end))
+
+  it("refuses, without touching memory, a stream whose private slots were overwritten", h.async(function()
+    local a, b = unix_pair()
+    local _ <close> = closing(a, b)
+    local raw = a.socket
+    for k in pairs(a) do rawset(a, k, io.stdout) end
+    assert.is_false(trio.pcall(a.send_all, a, "x"))
+    assert.is_false(trio.pcall(a.receive_some, a))
+    for k in pairs(a) do rawset(a, k, raw) end
+    a:send_all("still works")
+    assert.are.equal("still works", b:receive_some())
+  end))
+
   it("raises BusyResourceError for a second receive_some only while the first is blocked", h.async(function()
     local a, b = unix_pair()
     local _ <close> = closing(a, b)
