@@ -728,15 +728,20 @@ static const luaL_Reg task_meta[] = {
   {NULL, NULL}
 };
 
-/* ERRINFO maps error objects (weakly: a caught error is not kept alive) to
-** {value, name, traceback}; plain values share one slot, the last one raised. */
-void l_task_reset_errinfo(lua_State *L) {
+/* A new table with weak keys in registry field 'name'. */
+static void set_weak_keyed(lua_State *L, const char *name) {
   lua_newtable(L);
   lua_createtable(L, 0, 1);
   lua_pushliteral(L, "k");
   lua_setfield(L, -2, "__mode");
   lua_setmetatable(L, -2);
-  lua_setfield(L, LUA_REGISTRYINDEX, ERRINFO);
+  lua_setfield(L, LUA_REGISTRYINDEX, name);
+}
+
+/* ERRINFO maps error objects (weakly: a caught error is not kept alive) to
+** {value, name, traceback}; plain values share one slot, the last one raised. */
+void l_task_reset_errinfo(lua_State *L) {
+  set_weak_keyed(L, ERRINFO);
 }
 
 void l_task_errinfo(lua_State *L, int err) {
@@ -755,16 +760,6 @@ void l_task_errinfo(lua_State *L, int err) {
     }
   }
   lua_remove(L, -2);
-}
-
-/* A new table with weak keys in registry field 'name'. */
-static void set_weak_keyed(lua_State *L, const char *name) {
-  lua_newtable(L);
-  lua_createtable(L, 0, 1);
-  lua_pushliteral(L, "k");
-  lua_setfield(L, -2, "__mode");
-  lua_setmetatable(L, -2);
-  lua_setfield(L, LUA_REGISTRYINDEX, name);
 }
 
 void l_task_open(lua_State *L) {
