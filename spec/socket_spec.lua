@@ -81,6 +81,11 @@ describe("trio.socket.socket", function()
     h.raises("TypeError", S.SocketType)
     h.raises("TypeError", S.from_stdlib_socket, "x")
     h.raises("TypeError", S.from_stdlib_socket, {})
+    h.raises("TypeError", S.from_stdlib_socket, "3")  -- a numeric string is not an fd
+    for _, v in ipairs{1.5, 2^63, 1e300} do  -- numbers that are no integer fd
+      h.errmatch(h.raises("TypeError", S.from_stdlib_socket, v), "TypeError",
+        "trio.socket.from_stdlib_socket: bad argument #1 'sock'")
+    end
     assert.is_false(S.is_socket({}))
     assert.is_false(S.is_socket(1))
   end)

@@ -614,6 +614,13 @@ describe("trio.open_unix_socket", function()
   it("raises TypeError for a path that is not a string", h.async(function()
     h.raises("TypeError", trio.open_unix_socket, 42)
   end))
+
+  it("raises ValueError naming itself for a path with a null byte inside or too long", h.async(function()
+    h.errmatch(h.raises("ValueError", trio.open_unix_socket, "a\0b"), "ValueError",
+      "^trio.open_unix_socket: embedded null byte")
+    h.errmatch(h.raises("ValueError", trio.open_unix_socket, string.rep("p", 200)), "ValueError",
+      "^trio.open_unix_socket: AF_UNIX path too long")
+  end))
 end)
 
 describe("trio.lowlevel.FdStream", function()

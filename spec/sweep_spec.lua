@@ -117,10 +117,7 @@ local calls = 0
 -- Known bugs, reported and not yet fixed: a failure of one of these kinds is
 -- recorded as known instead of failing the spec ("self": wrong values as self;
 -- "args": wrong arguments). Remove an entry once the binding is fixed.
-local KNOWN = {
-  ["trio.socket.from_stdlib_socket"] = { args = "a non-integer number gets TypeError naming trio.socket.socket #4 'fileno'" },
-  ["trio.open_unix_socket"] = { args = "an embedded NUL gets ValueError naming socket:connect" },
-}
+local KNOWN = {}
 local known_seen = {}
 
 local function fail(name, what, desc)

@@ -164,6 +164,9 @@ return function(trio, core, util)
     end
     local sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, 0)
     local ok, e = pcall(sock.connect, sock, path)
+    if not ok and iserror(e, "ValueError") then  -- a path the kernel cannot take: say whose
+      e = util.newerror("ValueError", (tostring(e.message):gsub("^socket:connect:", "trio.open_unix_socket:")))
+    end
     if ok then ok, e = pcall(new_stream, sock) end
     if not ok then
       pcall(sock.close, sock)

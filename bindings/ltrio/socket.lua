@@ -68,9 +68,8 @@ return function(trio, core)
   socket.fromfd = core.fromfd
 
   function socket.from_stdlib_socket(obj)
-    if mtype(obj) == "integer" or (mtype(obj) == "float" and obj == math.floor(obj)) then
-      return core.socket(nil, nil, nil, obj)
-    end
+    local fd = mtype(obj) and math.tointeger(obj)  -- numbers only, not numeric strings
+    if fd then return core.socket(nil, nil, nil, fd) end
     local ok, getfd = pcall(function() return obj.getfd end)
     if ok and type(getfd) == "function" and type(obj) == "userdata" then
       local fd = math.tointeger(obj:getfd())
