@@ -10,10 +10,10 @@
 #define TASK_MT "ltrio.Task"
 #define NURSERY_MT "ltrio.Nursery"
 #define SCOPE_MT "ltrio.CancelScope"
-#define TASK_UV 2  /* user values: thread (before it starts: its argument, or a table of
-                      ** its arguments), function. Its
-                      ** nursery stays alive while open (anchored, l_nursery_push); the start
-                      ** status of Nursery:start lives in the registry's START_STATUS */
+/* User values of a task: its thread (before it starts: its one argument, or a table of
+** its arguments) and its function. Its nursery needs none: it stays anchored while open
+** (l_pushanchored finds it); Nursery:start statuses live in a registry table. */
+#define TASK_UV 2
 
 typedef struct l_nursery_s l_nursery_t;
 
