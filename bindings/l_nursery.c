@@ -7,8 +7,6 @@
 
 #include "l_task.h"
 
-scope_ud_t *l_newscope(lua_State *L, double deadline, int shield);  /* l_scope.c */
-
 static const void *nursery_mt;  /* the Nursery metatable */
 
 static l_nursery_t *checknursery(lua_State *L, int i, const char *fname) {

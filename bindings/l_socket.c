@@ -29,14 +29,8 @@ typedef struct {
 
 static const void *socket_mt;  /* the class metatable, compared by identity */
 
-/* The socket at 'i', or NULL (luaL_testudata without a registry lookup by name). */
-static l_socket_t *testsock(lua_State *L, int i) {
-  l_socket_t *u = lua_touserdata(L, i);
-  if (u == NULL || !lua_getmetatable(L, i)) return NULL;
-  if (lua_topointer(L, -1) != socket_mt) u = NULL;
-  lua_pop(L, 1);
-  return u;
-}
+/* The socket at 'i', or NULL. */
+static l_socket_t *testsock(lua_State *L, int i) { return l_testudata(L, i, socket_mt); }
 
 static lt_sock_t *checksock(lua_State *L, int i, const char *fname) {
   l_socket_t *u = testsock(L, i);

@@ -78,9 +78,10 @@ static int l_stream_receive_some(lua_State *L) {
 ** call, so a task blocked here keeps a small coroutine stack. Every exit releases
 ** the send conflict detector first. ---- */
 
-static void release(lua_State *L) {
-  ((lt_sock_t *)lua_touserdata(L, 3))->stream_sending = 0;
-}
+/* The socket of the send loop's frame. */
+static lt_sock_t *send_sock(lua_State *L) { return lua_touserdata(L, 3); }
+
+static void release(lua_State *L) { send_sock(L)->stream_sending = 0; }
 
 /* Raises engine error 'err' (not 0) after releasing the detector. */
 static int release_raise(lua_State *L, int err, const char *fname) {
@@ -89,9 +90,6 @@ static int release_raise(lua_State *L, int err, const char *fname) {
 }
 
 static int send_try(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off, int waited);
-
-/* The socket of the send loop's frame. */
-static lt_sock_t *send_sock(lua_State *L) { return lua_touserdata(L, 3); }
 
 /* A new socket send of the bytes from 'off': checkpoint_if_cancelled, then the call. */
 static int send_piece(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off) {

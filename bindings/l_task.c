@@ -488,12 +488,9 @@ static int sleep_k(lua_State *L, int status, lua_KContext ctx) {
 static int sleep_until(lua_State *L, l_task_t *lt, double deadline) {
   if (deadline <= lt_run_now(lt_run_current())) return checkpoint(L, lt);
   if (deadline == INFINITY) return l_park(L, lt, lt_abort_always, NULL, 0, sleep_forever_k);
-  /* the move_on_at scope, on this frame's stack until sleep_k; a plain scope_ud_t,
-  ** so leave_open_scopes needs no case for it */
-  scope_ud_t *s = lua_newuserdatauv(L, sizeof *s, 0);
-  lt_scope_init(&s->s, deadline, 0);
-  s->ref = LUA_NOREF;
-  s->nursery = NULL;
+  /* the move_on_at scope, on this frame's stack until sleep_k; an ordinary scope
+  ** userdata, so leave_open_scopes needs no case for it */
+  scope_ud_t *s = l_newscope(L, deadline, 0);
   int err = lt_scope_enter(&s->s, &lt->task);
   if (err) return l_raise(L, err, "trio.sleep");
   return l_park(L, lt, lt_abort_always, NULL, 0, sleep_k);

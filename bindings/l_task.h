@@ -46,6 +46,9 @@ struct l_nursery_s {
   int orphaned;           /* its parent task ended without waiting: the last child closes it */
 };
 
+/* Pushes a new CancelScope userdata, not entered (l_scope.c).  [-0, +1, m] */
+scope_ud_t *l_newscope(lua_State *L, double deadline, int shield);
+
 /* Anchors the value at 'idx' in the registry while an engine structure points into
 ** it (an entered scope); returns the reference. May raise a memory error. */
 int l_anchor(lua_State *L, int idx);
