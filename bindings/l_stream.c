@@ -103,16 +103,18 @@ static int send_piece(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off) {
   return send_try(L, t, s, off, 0);
 }
 
-/* After the schedule point that follows a send that did not wait. */
+/* After the schedule point of a send that did not wait, with bytes left: the next
+** piece (send_try ends the loop if a Buffer shrank meanwhile). */
 static int send_next_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status;
-  size_t len;
-  l_checkbytes(L, 2, "SocketStream:send_all", "data", &len);
-  if ((size_t)ctx >= len) {
-    release(L);
-    return 0;
-  }
   return send_piece(L, l_current(), send_sock(L), (size_t)ctx);
+}
+
+/* After the schedule point of the last piece. */
+static int send_done_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status, (void)ctx;
+  release(L);
+  return 0;
 }
 
 /* After waiting for the socket to become writable. */
@@ -131,7 +133,7 @@ static int send_try(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off, int wai
   ssize_t r = off < len ? lt_sock_send(s->fd, p + off, len - off, 0) : 0;  /* a Buffer may shrink */
   if (r >= 0) {
     off += (size_t)r;
-    if (!waited) return l_yield(L, t, (lua_KContext)off, send_next_k);
+    if (!waited) return l_yield(L, t, (lua_KContext)off, off < len ? send_next_k : send_done_k);
     if (off < len) return send_piece(L, t, s, off);
     release(L);
     return 0;
