@@ -35,6 +35,25 @@ function row(label, t, k,   i, s, v, b, cell, line, any) {
   }
   print line
 }
+# The ratio of every run to the c_libuv run of the same repetition (rows come in
+# repetition order): the lowest and highest, to show how much a median can move.
+function spread(label, t, k,   i, j, s, c, n, r, lo, hi, line, any) {
+  c = "c_libuv" SUBSEP t SUBSEP k
+  if (cnt[c] < 2) return
+  line = "| " label " |"
+  for (i = 1; i <= ns; i++) {
+    s = S[i] SUBSEP t SUBSEP k; n = cnt[s] < cnt[c] ? cnt[s] : cnt[c]; lo = ""; hi = ""
+    for (j = 1; j <= n; j++) {
+      if (val[c, j] <= 0 || val[s, j] < 0) continue
+      r = val[s, j] / val[c, j]
+      if (lo == "" || r < lo) lo = r
+      if (hi == "" || r > hi) hi = r
+    }
+    if (lo == "" || S[i] == "c_libuv") line = line " – |"
+    else { line = line sprintf(" %.2f–%.2f |", lo, hi); any = 1 }
+  }
+  if (any) print line
+}
 BEGIN { ns = split(servers, S, " ") }
 { key = $1 SUBSEP $2 SUBSEP $3; val[key, ++cnt[key]] = $4
   if ($3 == "errors" || $3 == "corrupt" || $3 == "lost") err[$1, $2] += $4
@@ -53,6 +72,9 @@ END {
   row("connect-echo-close, 64 in flight (conn/s)", "connect", "conns_s")
   row("server CPU per connection (µs) ↓", "connect", "cpu_us_per_op")
   row("idle memory per connection (bytes) ↓", "idle", "bytes_per_conn")
+  spread("ping-pong 100 conns: lowest–highest ratio of a run", "pp100", "rps")
+  spread("ping-pong 1000 conns: lowest–highest ratio of a run", "pp1000", "rps")
+  spread("bulk stream: lowest–highest ratio of a run", "stream", "mbps")
   print ""
   for (i = 1; i <= ns; i++) if (idle[S[i]] != "") in_idle = in_idle " " S[i] "=" idle[S[i]]
   if (in_idle != "") print "Idle connections held:" in_idle "."
