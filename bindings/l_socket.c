@@ -121,7 +121,7 @@ typedef struct {
 } op_t;
 
 enum { OP_RECV, OP_RECV_INTO, OP_RECVFROM, OP_RECVFROM_INTO, OP_RECVMSG, OP_RECVMSG_INTO,
-       OP_ACCEPT, OP_SEND, OP_SENDTO, OP_SENDMSG, OP_N };
+       OP_ACCEPT, OP_ACCEPT_BARE, OP_SEND, OP_SENDTO, OP_SENDMSG, OP_N };
 static const op_t ops[OP_N];
 
 static int op_step(lua_State *L, l_task_t *t, int id, int waited);
@@ -451,16 +451,24 @@ static int l_socket_recvmsg_into(lua_State *L) {
   return op_start(L, t, OP_RECVMSG_INTO);
 }
 
-static int try_accept(lua_State *L, lt_sock_t *s) {
-  l_sockaddr_t sa;
-  sa.len = sizeof sa.ss;
-  int fd = lt_sock_accept(s->fd, (struct sockaddr *)&sa.ss, &sa.len);
+/* One accept4; pushes the new socket, and its peer address when 'sa' is given. */
+static int accept_into(lua_State *L, lt_sock_t *s, l_sockaddr_t *sa) {
+  if (sa) sa->len = sizeof sa->ss;
+  int fd = lt_sock_accept(s->fd, sa ? (struct sockaddr *)&sa->ss : NULL, sa ? &sa->len : NULL);
   if (fd < 0) return fd;
   lt_sock_t *c = newsock(L);
   lt_sock_own(c, fd, s->family, s->type, s->proto);
-  pushaddr(L, &sa);
+  if (!sa) return 1;
+  pushaddr(L, sa);
   return 2;
 }
+
+static int try_accept(lua_State *L, lt_sock_t *s) {
+  l_sockaddr_t sa;
+  return accept_into(L, s, &sa);
+}
+
+static int try_accept_bare(lua_State *L, lt_sock_t *s) { return accept_into(L, s, NULL); }
 
 /* sock:accept() -> sock, addr  [-0, +2, e] */
 static int l_socket_accept(lua_State *L) {
@@ -468,6 +476,15 @@ static int l_socket_accept(lua_State *L) {
   opensock(L, "socket:accept");
   lua_settop(L, 1);
   return op_start(L, t, OP_ACCEPT);
+}
+
+/* core.accept_bare(sock) -> sock: socket:accept without the peer address, for
+** SocketListener:accept, which drops it (formatting it is most of accept's own work). */
+static int l_core_accept_bare(lua_State *L) {
+  l_task_t *t = l_checkasync(L, "socket:accept");
+  opensock(L, "socket:accept");
+  lua_settop(L, 1);
+  return op_start(L, t, OP_ACCEPT_BARE);
 }
 
 /* ---- sending ---- */
@@ -633,6 +650,7 @@ static const op_t ops[OP_N] = {
     [OP_RECVMSG] = {"socket:recvmsg", LT_IO_READ, try_recvmsg},
     [OP_RECVMSG_INTO] = {"socket:recvmsg_into", LT_IO_READ, try_recvmsg_into},
     [OP_ACCEPT] = {"socket:accept", LT_IO_READ, try_accept},
+    [OP_ACCEPT_BARE] = {"socket:accept", LT_IO_READ, try_accept_bare},
     [OP_SEND] = {"socket:send", LT_IO_WRITE, try_send},
     [OP_SENDTO] = {"socket:sendto", LT_IO_WRITE, try_sendto},
     [OP_SENDMSG] = {"socket:sendmsg", LT_IO_WRITE, try_sendmsg},
@@ -1119,4 +1137,6 @@ void l_socket_open(lua_State *L) {
   lua_setfield(L, -2, "is_real_socket");
   lua_pushcfunction(L, l_core_stream_sending);
   lua_setfield(L, -2, "stream_sending");
+  lua_pushcfunction(L, l_core_accept_bare);
+  lua_setfield(L, -2, "accept_bare");
 }

@@ -376,7 +376,7 @@ return function(trio, core)
   -- [async] Waits for a connection and returns it as a SocketStream.
   function SocketListener:accept()
     local sock = rawget(self, SOCK)
-    local accept = sock.accept
+    local accept = is_real_socket(sock) and core.accept_bare or sock.accept
     while true do
       local ok, s = pcall(accept, sock)
       if ok then return new_stream(s) end
