@@ -69,6 +69,7 @@ END {
   row("server CPU per request, 100 conns (µs) ↓", "pp100", "cpu_us_per_op")
   row("server CPU per request, 1000 conns (µs) ↓", "pp1000", "cpu_us_per_op")
   row("bulk stream, 1 conn, 64 KiB writes (MB/s)", "stream", "mbps")
+  row("server CPU per MB echoed, bulk stream (µs) ↓", "stream", "cpu_us_per_mb")
   row("connect-echo-close, 64 in flight (conn/s)", "connect", "conns_s")
   row("server CPU per connection (µs) ↓", "connect", "cpu_us_per_op")
   row("idle memory per connection (bytes) ↓", "idle", "bytes_per_conn")
