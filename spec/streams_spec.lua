@@ -512,6 +512,40 @@ describe("trio.SocketListener", function()
     h.raises("ClosedResourceError", listener.accept, listener)
   end))
 
+  it("returns the stream alone, its socket knowing its peer, family and type", h.async(function()
+    local listener <close> = trio.open_tcp_listeners(0, {host = "127.0.0.1"})[1]
+    local client <close> = trio.open_tcp_stream("127.0.0.1", listener.socket:getsockname()[2])
+    local results = table.pack(listener:accept())
+    assert.are.equal(1, results.n)
+    local server <close> = results[1]
+    assert.are.same(client.socket:getsockname(), server.socket:getpeername())
+    assert.are.equal(socket.AF_INET, server.socket.family)
+    assert.are.equal(socket.SOCK_STREAM, server.socket.type)
+
+    local path = os.tmpname()
+    os.remove(path)
+    local s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s:bind(path)
+    s:listen()
+    local unix_listener <close> = trio.SocketListener(s)
+    local unix_client <close> = trio.open_unix_socket(path)
+    local unix_server <close> = unix_listener:accept()
+    assert.are.equal(socket.AF_UNIX, unix_server.socket.family)
+    unix_client:send_all("over unix")
+    assert.are.equal("over unix", unix_server:receive_some())
+    os.remove(path)
+  end))
+
+  it("lets a cancel scope interrupt a blocked accept, then accepts again", h.async(function()
+    local listener <close> = trio.open_tcp_listeners(0, {host = "127.0.0.1"})[1]
+    local cs = trio.move_on_after(0.05, listener.accept, listener)
+    assert.is_true(cs.cancelled_caught)
+    local client <close> = trio.open_tcp_stream("127.0.0.1", listener.socket:getsockname()[2])
+    local server <close> = listener:accept()
+    client:send_all("after the cancel")
+    assert.are.equal("after the cancel", server:receive_some())
+  end))
+
   it("wakes a blocked accept with ClosedResourceError when closed", h.async(function()
     local listener = trio.open_tcp_listeners(0, {host = "127.0.0.1"})[1]
     trio.open_nursery(function(nursery)
