@@ -470,22 +470,20 @@ static int try_accept(lua_State *L, lt_sock_t *s) {
 
 static int try_accept_bare(lua_State *L, lt_sock_t *s) { return accept_into(L, s, NULL); }
 
-/* sock:accept() -> sock, addr  [-0, +2, e] */
-static int l_socket_accept(lua_State *L) {
+/* accept and accept_bare: no argument beyond the socket, then operation 'id'. */
+static int start_accept(lua_State *L, int id) {
   l_task_t *t = l_checkasync(L, "socket:accept");
   opensock(L, "socket:accept");
   lua_settop(L, 1);
-  return op_start(L, t, OP_ACCEPT);
+  return op_start(L, t, id);
 }
+
+/* sock:accept() -> sock, addr  [-0, +2, e] */
+static int l_socket_accept(lua_State *L) { return start_accept(L, OP_ACCEPT); }
 
 /* core.accept_bare(sock) -> sock: socket:accept without the peer address, for
 ** SocketListener:accept, which drops it (formatting it is most of accept's own work). */
-static int l_core_accept_bare(lua_State *L) {
-  l_task_t *t = l_checkasync(L, "socket:accept");
-  opensock(L, "socket:accept");
-  lua_settop(L, 1);
-  return op_start(L, t, OP_ACCEPT_BARE);
-}
+static int l_core_accept_bare(lua_State *L) { return start_accept(L, OP_ACCEPT_BARE); }
 
 /* ---- sending ---- */
 
