@@ -472,8 +472,9 @@ static int try_accept_bare(lua_State *L, lt_sock_t *s) { return accept_into(L, s
 
 /* accept and accept_bare: no argument beyond the socket, then operation 'id'. */
 static int start_accept(lua_State *L, int id) {
-  l_task_t *t = l_checkasync(L, "socket:accept");
-  opensock(L, "socket:accept");
+  const char *fname = ops[id].fname;
+  l_task_t *t = l_checkasync(L, fname);
+  opensock(L, fname);
   lua_settop(L, 1);
   return op_start(L, t, id);
 }

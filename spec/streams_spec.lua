@@ -21,6 +21,13 @@ local function unix_pair()
   return trio.SocketStream(a), trio.SocketStream(b)
 end
 
+-- A fresh path for an AF_UNIX socket (nothing exists there).
+local function tmp_path()
+  local p = os.tmpname()
+  os.remove(p)
+  return p
+end
+
 -- A to-be-closed value that closes every argument (Lua allows one <close> per local list).
 local function closing(...)
   local objs = table.pack(...)
@@ -522,8 +529,7 @@ describe("trio.SocketListener", function()
     assert.are.equal(socket.AF_INET, server.socket.family)
     assert.are.equal(socket.SOCK_STREAM, server.socket.type)
 
-    local path = os.tmpname()
-    os.remove(path)
+    local path = tmp_path()
     local s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s:bind(path)
     s:listen()
@@ -622,12 +628,6 @@ describe("trio.aclose_forcefully", function()
 end)
 
 describe("trio.open_unix_socket", function()
-  local function tmp_path()
-    local p = os.tmpname()
-    os.remove(p)
-    return p
-  end
-
   it("connects to a listening AF_UNIX socket and returns a SocketStream", h.async(function()
     local path = tmp_path()
     local s <close> = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -24,7 +24,7 @@ local MAX_SIZE = 0x7FFFFFFF
 local SEND_CHUNK = 256 * 1024
 
 return function(trio, core)
-  local is_real_socket = core.is_real_socket
+  local is_real_socket, accept_bare = core.is_real_socket, core.accept_bare
   local socket, lowlevel = trio.socket, trio.lowlevel
   local E = trio.errno
   local iserror, checkpoint = trio.iserror, trio.checkpoint
@@ -376,7 +376,7 @@ return function(trio, core)
   -- [async] Waits for a connection and returns it as a SocketStream.
   function SocketListener:accept()
     local sock = rawget(self, SOCK)
-    local accept = is_real_socket(sock) and core.accept_bare or sock.accept
+    local accept = is_real_socket(sock) and accept_bare or sock.accept
     while true do
       local ok, s = pcall(accept, sock)
       if ok then return new_stream(s) end
