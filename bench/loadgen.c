@@ -76,9 +76,12 @@ static long proc_rss_kb(void) {
   return kb;
 }
 
-static double proc_cpu_s(void) {   /* utime + stime of the server, seconds */
+/* utime + stime of the server, seconds; its utime alone in *user (the engine's own work,
+** where a server's system calls are alike). -1 when /proc cannot be read. */
+static double proc_cpu_s(double *user) {
   char path[64], buf[1024];
   unsigned long ut = 0, st = 0;
+  *user = -1;
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
   FILE *f = fopen(path, "r");
   if (!f) return -1;
@@ -88,6 +91,7 @@ static double proc_cpu_s(void) {   /* utime + stime of the server, seconds */
   char *p = strrchr(buf, ')');
   if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
     return -1;
+  *user = (double)ut / sysconf(_SC_CLK_TCK);
   return (double)(ut + st) / sysconf(_SC_CLK_TCK);
 }
 
@@ -354,12 +358,13 @@ int main(int argc, char **argv) {
   loop(now_us() + (uint64_t)(warm * 1e6), NULL);
   long rss_warm = pid ? proc_rss_kb() : -1;
   int fds_loaded = pid ? proc_fds() : -1;
-  double cpu0 = pid ? proc_cpu_s() : -1, self0 = self_cpu_s();
+  double user0 = -1, user1 = -1;
+  double cpu0 = pid ? proc_cpu_s(&user0) : -1, self0 = self_cpu_s();
   phase = RUN;
   uint64_t r0 = now_us();
   loop(r0 + (uint64_t)(secs * 1e6), NULL);
   double el = (double)(now_us() - r0) / 1e6;
-  double cpu = pid ? proc_cpu_s() - cpu0 : -1;
+  double cpu = pid ? proc_cpu_s(&user1) - cpu0 : -1, user = user1 - user0;
   double load = 100.0 * (self_cpu_s() - self0) / el;   /* loadgen's own CPU, % of one core */
   long rss_end = pid ? proc_rss_kb() : -1;
   phase = DRAIN;   /* no new messages; wait for what is in flight */
@@ -372,6 +377,7 @@ int main(int argc, char **argv) {
   phase = DONE;
   double rate = (double)(mode == STREAM ? nbytes : nreq) / el;
   double cpu_us = (pid && nreq) ? cpu * 1e6 / (double)nreq : -1;
+  double user_us = (pid && nreq && user0 >= 0 && user1 >= 0) ? user * 1e6 / (double)nreq : -1;
   if (mode == STREAM) {
     double cpu_us_mb = pid ? cpu * 1e6 / ((double)nbytes / 1e6) : -1;
     printf("stream: %d conns, %d-byte writes, %.1f MB/s, loadgen CPU %.0f%%, %llu errors%s%s\n", nconns, size,
@@ -400,8 +406,9 @@ int main(int argc, char **argv) {
     return nerr || ncorrupt || lost || fds_after > fds0;
   }
   printf("RESULT mode=%s conns=%d size=%d %s=%.0f p50_us=%llu p99_us=%llu cpu_us_per_op=%.2f"
-         " load_cpu_pct=%.0f errors=%llu corrupt=%llu lost=%llu bytes=%llu\n", names[mode], nconns, size, unit, rate,
-         (unsigned long long)p50, (unsigned long long)p99, cpu_us, load, (unsigned long long)nerr,
+         " user_us_per_op=%.2f load_cpu_pct=%.0f errors=%llu corrupt=%llu lost=%llu bytes=%llu\n", names[mode],
+         nconns, size, unit, rate, (unsigned long long)p50, (unsigned long long)p99, cpu_us, user_us, load,
+         (unsigned long long)nerr,
          (unsigned long long)ncorrupt, (unsigned long long)lost, (unsigned long long)nbytes);
   return nerr != 0;
 }

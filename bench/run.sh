@@ -53,7 +53,7 @@ measure() {
   server_stop
   printf '%-10s %-8s %s\n' "$s" "$t" "${r#RESULT }"
   local k
-  for k in rps p99_us cpu_us_per_op mbps cpu_us_per_mb conns_s bytes_per_conn conns load_cpu_pct errors corrupt lost; do
+  for k in rps p99_us cpu_us_per_op user_us_per_op mbps cpu_us_per_mb conns_s bytes_per_conn conns load_cpu_pct errors corrupt lost; do
     local v; v=$(field "$r" "$k")
     [ -n "$v" ] && echo "$s $t $k $v" >>"$RAW"
   done

@@ -17,7 +17,10 @@ function median(key,   n, i, j, a, t) {
   for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
   return n % 2 ? a[(n + 1) / 2] : (a[n/2] + a[n/2 + 1]) / 2
 }
-function fmt(v) { return (v + 0 >= 100 || v == int(v)) ? sprintf("%d", v + 0.5) : sprintf("%.1f", v) }
+function fmt(v) {
+  if (v + 0 >= 100 || v == int(v)) return sprintf("%d", v + 0.5)
+  return sprintf(v + 0 < 1 ? "%.2f" : "%.1f", v)
+}
 function row(label, t, k,   i, s, v, b, cell, line, any) {
   for (i = 1; i <= ns; i++) if (cnt[S[i] SUBSEP t SUBSEP k]) any = 1
   if (!any) return   # a test this run did not include
@@ -68,6 +71,8 @@ END {
   row("p99 latency, 100 conns (µs) ↓", "pp100", "p99_us")
   row("server CPU per request, 100 conns (µs) ↓", "pp100", "cpu_us_per_op")
   row("server CPU per request, 1000 conns (µs) ↓", "pp1000", "cpu_us_per_op")
+  row("server user-space CPU per request, 100 conns (µs) ↓", "pp100", "user_us_per_op")
+  row("server user-space CPU per request, 1000 conns (µs) ↓", "pp1000", "user_us_per_op")
   row("bulk stream, 1 conn, 64 KiB writes (MB/s)", "stream", "mbps")
   row("server CPU per MB echoed, bulk stream (µs) ↓", "stream", "cpu_us_per_mb")
   row("connect-echo-close, 64 in flight (conn/s)", "connect", "conns_s")
