@@ -7,6 +7,8 @@
 ** send_all releases the send conflict detector on every exit, as the to-be-closed
 ** guard of the Lua version does. */
 
+#include <string.h>
+
 #include "../engine/io.h"
 #include "l_addr.h"
 #include "l_socket.h"
@@ -17,9 +19,9 @@
 /* Upvalue of both closures: the Lua version. */
 #define UV_LUA 1
 
-/* The private array slot of a SocketStream's socket (SOCK in streams.lua). Over a
+/* The field of a SocketStream holding its socket (SOCKET in streams.lua). Over a
 ** real socket, the send conflict detector is the socket's stream_sending flag. */
-enum { SLOT_SOCK = 1 };
+#define SOCKET_FIELD "socket"
 
 static const void *stream_mt;  /* the SocketStream metatable */
 
@@ -37,14 +39,15 @@ static int fallback(lua_State *L) {
 }
 
 /* The real socket of self (1) if self is a SocketStream over one (the socket is
-** then pushed), else NULL (nothing pushed). The socket slot is checked, not trusted:
-** rawset can put anything there. */
+** then pushed), else NULL (nothing pushed). The field is checked, not trusted: a
+** script can assign anything to it. A stream without the field reads nil through
+** its __index table, which has no such key. */
 static lt_sock_t *fast_self(lua_State *L) {
   if (lua_type(L, 1) != LUA_TTABLE || !lua_getmetatable(L, 1)) return NULL;
   int ok = lua_topointer(L, -1) == stream_mt;
   lua_pop(L, 1);
   if (!ok) return NULL;
-  lua_rawgeti(L, 1, SLOT_SOCK);
+  lua_getfield(L, 1, SOCKET_FIELD);
   lt_sock_t *s = l_socket_test(L, -1);
   if (s == NULL) lua_pop(L, 1);
   return s;
@@ -164,12 +167,13 @@ static int l_stream_send_all(lua_State *L) {
   return send_piece(L, t, s, 0);
 }
 
-/* core.stream_methods(stream_mt, SOCK, receive_some, send_all) -> receive_some,
-** send_all: the C methods, each falling back to the given Lua one. SOCK must be
-** the array slot this file reads. */
+/* core.stream_methods(stream_mt, SOCKET, receive_some, send_all) -> receive_some,
+** send_all: the C methods, each falling back to the given Lua one. SOCKET must be
+** the field this file reads. */
 static int l_core_stream_methods(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
-  luaL_argcheck(L, lua_tointeger(L, 2) == SLOT_SOCK, 2, "SOCK must be slot 1");
+  luaL_argcheck(L, lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), SOCKET_FIELD) == 0,
+                2, "SOCKET must be \"" SOCKET_FIELD "\"");
   luaL_checktype(L, 3, LUA_TFUNCTION);
   luaL_checktype(L, 4, LUA_TFUNCTION);
   stream_mt = lua_topointer(L, 1);

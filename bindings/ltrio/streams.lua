@@ -11,10 +11,13 @@ local pcall, error, type, rawget, rawset = pcall, error, type, rawget, rawset
 local setmetatable, getmetatable, tostring = setmetatable, getmetatable, tostring
 local mtype, floor = math.type, math.floor
 
--- Keys of the private slots of stream and listener objects: array slots, which
--- the C methods of SocketStream read fastest. No user key can collide with them:
--- these objects refuse every assignment.
+-- Keys of the private slots of stream objects (SOCK: an FdStream's socket). No user
+-- key can collide with them: these objects refuse the assignment of a new key.
 local SOCK, SENDING, FD, RECEIVING = 1, 2, 3, 4
+-- The field holding the socket of a SocketStream or SocketListener: a plain field of
+-- the object (as in Trio), so that methods are found through a table __index, with no
+-- call per method lookup. The hot C methods of SocketStream read it too.
+local SOCKET = "socket"
 
 local DEFAULT_RECEIVE_SIZE = 65536
 local NOTSENT_LOWAT = 16384
@@ -149,23 +152,25 @@ return function(trio, core)
   ---------------------------------------------------------------------------------
   -- SocketStream
 
+  -- The socket of a stream or listener; TypeError naming 'fname' when the field
+  -- 'socket' was assigned something else.
+  local function socket_of(self, fname)
+    local sock = rawget(self, SOCKET)
+    if not is_real_socket(sock) and not socket.is_socket(sock) then
+      raise("TypeError", string.format("%s: field 'socket' is not a socket (got %s)", fname, type(sock)))
+    end
+    return sock
+  end
+
   local SocketStream = {}
   local stream_mt = {__name = "ltrio.SocketStream"}
 
-  -- A Lua function, not a C one: a metamethod called from a running Lua function
-  -- starts past that function's registers, and a C function reserves 20 stack slots
-  -- there, which would make a task blocked in a stream double its coroutine stack.
-  stream_mt.__index = function(self, k)
-    local m = SocketStream[k]
-    if m ~= nil then return m end
-    if k == "socket" then return rawget(self, SOCK) end
-    return nil
-  end
+  stream_mt.__index = SocketStream
   stream_mt.__newindex = function(_, k)
     raise("AttributeError", string.format("SocketStream: cannot assign field '%s'", tostring(k)))
   end
   stream_mt.__tostring = function(self)
-    return "ltrio.SocketStream (" .. tostring(rawget(self, SOCK)) .. ")"
+    return "ltrio.SocketStream (" .. tostring(rawget(self, SOCKET)) .. ")"
   end
 
   -- The send conflict detector of a stream: over a real socket, a flag of the
@@ -173,12 +178,12 @@ return function(trio, core)
   -- over a socket from a custom factory, the stream's SENDING slot.
   local stream_sending = core.stream_sending
   local function is_sending(self)
-    local sock = rawget(self, SOCK)
+    local sock = rawget(self, SOCKET)
     if is_real_socket(sock) then return stream_sending(sock) end
     return rawget(self, SENDING)
   end
   local function set_sending(self, flag)
-    local sock = rawget(self, SOCK)
+    local sock = rawget(self, SOCKET)
     if is_real_socket(sock) then stream_sending(sock, flag) else rawset(self, SENDING, flag) end
   end
 
@@ -201,8 +206,8 @@ return function(trio, core)
         NOTSENT_LOWAT)
     end
     if not ok and not iserror(e, "OSError") then error(e, 0) end
-    if is_real_socket(sock) then return setmetatable({sock}, stream_mt) end  -- [SOCK]
-    return setmetatable({sock, false}, stream_mt)  -- [SOCK], [SENDING]
+    if is_real_socket(sock) then return setmetatable({[SOCKET] = sock}, stream_mt) end
+    return setmetatable({[SOCKET] = sock, [SENDING] = false}, stream_mt)
   end
 
   -- Raises BusyResourceError when another task holds the send conflict detector.
@@ -224,7 +229,7 @@ return function(trio, core)
     if getmetatable(self) ~= stream_mt then
       raise("TypeError", "SocketStream:send_all: bad self (ltrio.SocketStream expected, got " .. type(self) .. ")")
     end
-    local sock = rawget(self, SOCK)
+    local sock = socket_of(self, "SocketStream:send_all")
     if type(data) ~= "string" and not isbuffer(data) then
       argerror("SocketStream:send_all", 1, "data", "string or Buffer expected", data)
     end
@@ -268,7 +273,7 @@ return function(trio, core)
           "size between 1 and 2^31-1 expected", n)
       end
     end
-    local sock = rawget(self, SOCK)
+    local sock = socket_of(self, "SocketStream:receive_some")
     if is_real_socket(sock) then return SocketStream.receive_some(self, n) end  -- the C version
     local ok, data = pcall(sock.recv, sock, n)
     if ok then return data end
@@ -279,7 +284,7 @@ return function(trio, core)
   function SocketStream:send_eof()
     if is_sending(self) then busy() end
     set_sending(self, true)
-    local sock = rawget(self, SOCK)
+    local sock = rawget(self, SOCKET)
     local ok, e = pcall(checkpoint)
     if ok and not sock.did_shutdown_SHUT_WR then
       ok, e = pcall(sock.shutdown, sock, socket.SHUT_WR)
@@ -293,7 +298,7 @@ return function(trio, core)
   function SocketStream:wait_send_all_might_not_block()
     if is_sending(self) then busy() end
     set_sending(self, true)
-    local sock = rawget(self, SOCK)
+    local sock = rawget(self, SOCKET)
     if sock:fileno() == -1 then
       set_sending(self, false)
       raise("ClosedResourceError", "socket was already closed")
@@ -305,48 +310,43 @@ return function(trio, core)
 
   -- Closes the socket at once (waiters wake with ClosedResourceError); idempotent.
   function SocketStream:close()
-    local sock = rawget(self, SOCK)
+    local sock = rawget(self, SOCKET)
     sock:close()
   end
 
   -- [async] Closes, then checkpoints: a cancelled aclose still closes.
   function SocketStream:aclose()
-    local sock = rawget(self, SOCK)
+    local sock = rawget(self, SOCKET)
     sock:close()
     checkpoint()
   end
 
   function SocketStream:setsockopt(level, opt, value, optlen)
-    local sock = rawget(self, SOCK)
+    local sock = rawget(self, SOCKET)
     return sock:setsockopt(level, opt, value, optlen)
   end
 
   function SocketStream:getsockopt(level, opt, buflen)
-    local sock = rawget(self, SOCK)
+    local sock = rawget(self, SOCKET)
     if buflen == nil or buflen == 0 then return sock:getsockopt(level, opt) end
     return sock:getsockopt(level, opt, buflen)
   end
 
-  stream_mt.__close = function(self) rawget(self, SOCK):close() end
+  stream_mt.__close = function(self) SocketStream.close(self) end
 
   ---------------------------------------------------------------------------------
   -- SocketListener
 
   local SocketListener = {}
   local listener_mt = {__name = "ltrio.SocketListener"}
-  listener_mt.__index = function(self, k)
-    local m = SocketListener[k]
-    if m ~= nil then return m end
-    if k == "socket" then return rawget(self, SOCK) end
-    return nil
-  end
+  listener_mt.__index = SocketListener
   listener_mt.__newindex = function(_, k)
     raise("AttributeError", string.format("SocketListener: cannot assign field '%s'", tostring(k)))
   end
   listener_mt.__tostring = function(self)
-    return "ltrio.SocketListener (" .. tostring(rawget(self, SOCK)) .. ")"
+    return "ltrio.SocketListener (" .. tostring(rawget(self, SOCKET)) .. ")"
   end
-  listener_mt.__close = function(self) rawget(self, SOCK):close() end
+  listener_mt.__close = function(self) SocketListener.close(self) end
 
   local function new_listener(sock)
     if not socket.is_socket(sock) then
@@ -362,7 +362,7 @@ return function(trio, core)
       argvalue("trio.SocketListener", 1, "sock", "listening socket expected",
         sock, "socket that is not listening")
     end
-    return setmetatable({sock}, listener_mt)  -- [SOCK]
+    return setmetatable({[SOCKET] = sock}, listener_mt)
   end
 
   -- accept() errors that concern one connection only; accept is simply retried.
@@ -375,7 +375,7 @@ return function(trio, core)
 
   -- [async] Waits for a connection and returns it as a SocketStream.
   function SocketListener:accept()
-    local sock = rawget(self, SOCK)
+    local sock = rawget(self, SOCKET)
     local accept = is_real_socket(sock) and accept_bare or sock.accept
     while true do
       local ok, s = pcall(accept, sock)
@@ -390,11 +390,11 @@ return function(trio, core)
   end
 
   function SocketListener:close()
-    rawget(self, SOCK):close()
+    rawget(self, SOCKET):close()
   end
 
   function SocketListener:aclose()
-    rawget(self, SOCK):close()
+    rawget(self, SOCKET):close()
     checkpoint()
   end
 
@@ -576,7 +576,8 @@ return function(trio, core)
 
   -- Every method checks its self first: a method called on another value raises
   -- TypeError naming the method (the two hot SocketStream methods check inline).
-  local function guard_methods(methods, mt, class, inline)
+  -- With 'socket' set, the field 'socket' must hold a socket too.
+  local function guard_methods(methods, mt, class, inline, with_socket)
     for name, f in pairs(methods) do
       if type(f) == "function" and not inline[name] then
         local fname = class .. ":" .. name
@@ -584,16 +585,17 @@ return function(trio, core)
           if getmetatable(self) ~= mt then
             raise("TypeError", string.format("%s: bad self (%s expected, got %s)", fname, mt.__name, type(self)))
           end
+          if with_socket then socket_of(self, fname) end
           return f(self, ...)
         end
       end
     end
   end
-  guard_methods(SocketStream, stream_mt, "SocketStream", {send_all = true, receive_some = true})
+  guard_methods(SocketStream, stream_mt, "SocketStream", {send_all = true, receive_some = true}, true)
   -- The hot methods in C, each passing what it does not handle to the Lua version.
-  SocketStream.receive_some, SocketStream.send_all = core.stream_methods(stream_mt, SOCK,
+  SocketStream.receive_some, SocketStream.send_all = core.stream_methods(stream_mt, SOCKET,
     SocketStream.receive_some, SocketStream.send_all)
-  guard_methods(SocketListener, listener_mt, "SocketListener", {})
+  guard_methods(SocketListener, listener_mt, "SocketListener", {}, true)
   guard_methods(FdStream, fdstream_mt, "FdStream", {})
 
   trio.SocketStream = new_stream
@@ -601,7 +603,7 @@ return function(trio, core)
   trio.aclose_forcefully = aclose_forcefully
 
   util.new_stream, util.new_listener, util.translate = new_stream, new_listener, translate
-  util.SocketStream, util.stream_mt, util.SOCK, util.SENDING = SocketStream, stream_mt, SOCK, SENDING
+  util.SocketStream, util.stream_mt, util.SENDING = SocketStream, stream_mt, SENDING
 
   lowlevel.FdStream = new_fdstream
   require("ltrio.open_tcp")(trio, core, util)
