@@ -16,8 +16,10 @@
 #define MAX_SIZE 0x7FFFFFFF
 #define DEFAULT_RECEIVE_SIZE 65536
 
-/* Upvalue of both closures: the Lua version. */
+/* Upvalues of both closures: the Lua version, and the name of the socket field (a
+** key pushed as a value is found faster than a C string would be). */
 #define UV_LUA 1
+#define UV_FIELD 2
 
 /* The field of a SocketStream holding its socket (SOCKET in streams.lua). Over a
 ** real socket, the send conflict detector is the socket's stream_sending flag. */
@@ -40,14 +42,14 @@ static int fallback(lua_State *L) {
 
 /* The real socket of self (1) if self is a SocketStream over one (the socket is
 ** then pushed), else NULL (nothing pushed). The field is checked, not trusted: a
-** script can assign anything to it. A stream without the field reads nil through
-** its __index table, which has no such key. */
+** script can assign anything to it. */
 static lt_sock_t *fast_self(lua_State *L) {
   if (lua_type(L, 1) != LUA_TTABLE || !lua_getmetatable(L, 1)) return NULL;
   int ok = lua_topointer(L, -1) == stream_mt;
   lua_pop(L, 1);
   if (!ok) return NULL;
-  lua_getfield(L, 1, SOCKET_FIELD);
+  lua_pushvalue(L, lua_upvalueindex(UV_FIELD));
+  lua_rawget(L, 1);
   lt_sock_t *s = l_socket_test(L, -1);
   if (s == NULL) lua_pop(L, 1);
   return s;
@@ -178,9 +180,11 @@ static int l_core_stream_methods(lua_State *L) {
   luaL_checktype(L, 4, LUA_TFUNCTION);
   stream_mt = lua_topointer(L, 1);
   lua_pushvalue(L, 3);
-  lua_pushcclosure(L, l_stream_receive_some, 1);
+  lua_pushvalue(L, 2);
+  lua_pushcclosure(L, l_stream_receive_some, 2);
   lua_pushvalue(L, 4);
-  lua_pushcclosure(L, l_stream_send_all, 1);
+  lua_pushvalue(L, 2);
+  lua_pushcclosure(L, l_stream_send_all, 2);
   return 2;
 }
 
