@@ -96,6 +96,8 @@ describe("trio.SocketStream", function()
     local c, d = socket.socketpair()
     local sa = trio.SocketStream(a)
     local _ <close> = closing(sa, b, c, d)
+    sa.socket = nil
+    assert.is_nil(sa.socket)
     sa.socket = c
     sa:send_all("to d")
     assert.are.equal("to d", d:recv(10))

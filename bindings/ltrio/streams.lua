@@ -166,7 +166,8 @@ return function(trio, core)
   local stream_mt = {__name = "ltrio.SocketStream"}
 
   stream_mt.__index = SocketStream
-  stream_mt.__newindex = function(_, k)
+  stream_mt.__newindex = function(self, k, v)
+    if k == SOCKET then return rawset(self, k, v) end  -- the field, after it was set to nil
     raise("AttributeError", string.format("SocketStream: cannot assign field '%s'", tostring(k)))
   end
   stream_mt.__tostring = function(self)
@@ -340,7 +341,8 @@ return function(trio, core)
   local SocketListener = {}
   local listener_mt = {__name = "ltrio.SocketListener"}
   listener_mt.__index = SocketListener
-  listener_mt.__newindex = function(_, k)
+  listener_mt.__newindex = function(self, k, v)
+    if k == SOCKET then return rawset(self, k, v) end  -- the field, after it was set to nil
     raise("AttributeError", string.format("SocketListener: cannot assign field '%s'", tostring(k)))
   end
   listener_mt.__tostring = function(self)
