@@ -8,11 +8,12 @@
 #include "../engine/sock.h"
 #include "l_addr.h"
 #include "l_common.h"
+#include "l_socket.h"
 #include "l_task.h"
 
 /* The fd of the socket or integer at 1 (-1 for a closed socket). */
 static int getfd(lua_State *L, const char *fname) {
-  lt_sock_t *s = luaL_testudata(L, 1, L_SOCKET_MT);  /* the socket struct comes first */
+  lt_sock_t *s = l_socket_test(L, 1);
   if (s) return s->fd;
   if (lua_type(L, 1) != LUA_TNUMBER) return l_argerror(L, 1, fname, "sock_or_fd", "socket or integer fd");
   lua_Integer fd = l_checkint(L, 1, fname, "sock_or_fd");

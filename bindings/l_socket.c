@@ -15,6 +15,7 @@
 #include "l_addr.h"
 #include "l_common.h"
 #include "l_socket.h"
+#include "l_sockkind.h"
 #include "l_task.h"
 
 #define RESOLVER "ltrio.socket.resolve"  /* registry: function(sock, addr, local) -> addr */
@@ -27,10 +28,14 @@ typedef struct {
 
 /* ---- checkers ---- */
 
-static const void *socket_mt;  /* the class metatable, compared by identity */
-
-/* The socket at 'i', or NULL. */
-static l_socket_t *testsock(lua_State *L, int i) { return l_testudata(L, i, socket_mt); }
+/* The socket at 'i', or NULL: a userdata with the class metatable or a kind's. */
+static l_socket_t *testsock(lua_State *L, int i) {
+  l_socket_t *u = lua_touserdata(L, i);
+  if (u == NULL || !lua_getmetatable(L, i)) return NULL;
+  if (!l_sockkind_is(lua_topointer(L, -1))) u = NULL;
+  lua_pop(L, 1);
+  return u;
+}
 
 static lt_sock_t *checksock(lua_State *L, int i, const char *fname) {
   l_socket_t *u = testsock(L, i);
@@ -458,6 +463,7 @@ static int accept_into(lua_State *L, lt_sock_t *s, l_sockaddr_t *sa) {
   if (fd < 0) return fd;
   lt_sock_t *c = newsock(L);
   lt_sock_own(c, fd, s->family, s->type, s->proto);
+  l_sockkind_set(L, -1, c);
   if (!sa) return 1;
   pushaddr(L, sa);
   return 2;
@@ -842,7 +848,7 @@ static int l_socket_close(lua_State *L) {
 
 /* __gc: releases the poll and closes the fd; never touches a task. */
 static int l_socket__gc(lua_State *L) {
-  l_socket_t *u = luaL_testudata(L, 1, L_SOCKET_MT);  /* a direct call may pass anything */
+  l_socket_t *u = testsock(L, 1);  /* a direct call may pass anything */
   if (u) lt_sock_finalize(&u->s);
   return 0;
 }
@@ -864,6 +870,7 @@ static int l_socket_dup(lua_State *L) {
   int fd = lt_sock_dupfd(s->fd);
   if (fd < 0) return l_raise(L, fd, "socket:dup");
   lt_sock_own(d, fd, s->family, s->type, s->proto);
+  l_sockkind_set(L, -1, d);
   return 1;
 }
 
@@ -954,7 +961,10 @@ static int l_socket_shutdown(lua_State *L) {
   lt_sock_t *s = livesock(L, "socket:shutdown");
   int how = (int)l_checkint(L, 2, "socket:shutdown", "how");
   if (shutdown(s->fd, how) != 0) return l_raise(L, -errno, "socket:shutdown");
-  if (how == SHUT_WR || how == SHUT_RDWR) s->shut_wr = 1;
+  if ((how == SHUT_WR || how == SHUT_RDWR) && !s->shut_wr) {
+    s->shut_wr = 1;
+    l_sockkind_set(L, 1, s);
+  }
   return 0;
 }
 
@@ -1032,6 +1042,7 @@ static int l_socket_new(lua_State *L) {
     r = lt_sock_open(s, family, type, proto);
   }
   if (r != 0) return l_raise(L, r, fname);
+  l_sockkind_set(L, -1, s);
   return 1;
 }
 
@@ -1044,6 +1055,8 @@ static int l_socket_pair(lua_State *L) {
   lt_sock_t *a = newsock(L), *b = newsock(L);
   int r = lt_sock_pair(a, b, family, type, proto);
   if (r != 0) return l_raise(L, r, fname);
+  l_sockkind_set(L, -2, a);
+  l_sockkind_set(L, -1, b);
   return 2;
 }
 
@@ -1060,6 +1073,7 @@ static int l_socket_fromfd(lua_State *L) {
     close(d);
     return l_raise(L, r, fname);
   }
+  l_sockkind_set(L, -1, s);
   return 1;
 }
 
@@ -1121,11 +1135,11 @@ static const luaL_Reg socket_funcs[] = {
 void l_socket_open(lua_State *L) {
   l_addr_open(L);
   luaL_newmetatable(L, L_SOCKET_MT);
-  socket_mt = lua_topointer(L, -1);
   luaL_setfuncs(L, socket_meta, 0);
   lua_pushliteral(L, "ltrio.socket");
   lua_setfield(L, -2, "__name");
   luaL_newlib(L, socket_methods);          /* SocketType */
+  l_sockkind_open(L, -2, -1);
   lua_pushvalue(L, -1);
   lua_pushcclosure(L, l_socket__index_full, 1);
   lua_setfield(L, -3, "__index");

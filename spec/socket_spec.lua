@@ -282,6 +282,29 @@ describe("socket methods", function()
     h.raises("TypeError", a.shutdown, a, "both")
   end))
 
+  it("keeps each socket's fields its own: a shutdown changes only that socket", h.async(function()
+    local a, b = tcp_pair()
+    local u1, u2 = S.socketpair(S.AF_UNIX, S.SOCK_DGRAM)
+    local d = a:dup()
+    local f = S.fromfd(b:fileno())
+    local _g <close> = closing(a, b, u1, u2, d, f)
+    for _, s in ipairs { a, b, d, f } do
+      assert.are.same({ S.AF_INET, S.SOCK_STREAM, false },
+        { s.family, s.type, s.did_shutdown_SHUT_WR })
+    end
+    assert.are.same({ S.AF_UNIX, S.SOCK_DGRAM }, { u1.family, u2.type })
+    a:shutdown(S.SHUT_WR)
+    a:shutdown(S.SHUT_WR)
+    assert.are.same({ true, false, false }, { a.did_shutdown_SHUT_WR, d.did_shutdown_SHUT_WR,
+      b.did_shutdown_SHUT_WR })
+    assert.are.same({ S.AF_INET, S.SOCK_STREAM }, { a.family, a.type })
+    assert.equal("", b:recv(10))    -- methods still found after the change
+    d:close()
+    assert.is_true(a.did_shutdown_SHUT_WR)
+    h.raises("AttributeError", function() return a.setblocking end)
+    h.raises("AttributeError", function() a.family = S.AF_INET6 end)
+  end))
+
   it("dup gives a new fd that outlives the original", h.async(function()
     local a, b = S.socketpair()
     local d = a:dup()

@@ -87,7 +87,7 @@ return function(trio, core)
   function socket.is_socket(x)
     local mt = getmetatable(x)
     if mt == nil then return false end
-    if type(x) == "userdata" then return rawequal(mt, debug.getregistry()["ltrio.socket"]) end
+    if type(x) == "userdata" then return core.is_real_socket(x) end
     local seen = 0
     while type(mt) == "table" and seen < 32 do
       local idx = rawget(mt, "__index")
@@ -120,11 +120,14 @@ return function(trio, core)
     end,
   })
 
-  -- Socket fields: a method straight from SocketType, anything else (family, type,
-  -- proto, did_shutdown_SHUT_WR, AttributeError) from the core's lookup. A Lua
-  -- function, not a C one: a metamethod called from a running Lua function starts
-  -- past that function's registers, and a C function reserves 20 stack slots there,
-  -- which would double the coroutine stack of a task blocked in a socket call.
+  -- Sockets normally carry the metatable of their kind (l_sockkind.c), whose
+  -- __index tables hold the fields and lead to SocketType. The class metatable,
+  -- for kinds past that table's capacity: a method straight from SocketType,
+  -- anything else (family, type, proto, did_shutdown_SHUT_WR, AttributeError) from
+  -- the core's lookup. A Lua function, not a C one: a metamethod called from a
+  -- running Lua function starts past that function's registers, and a C function
+  -- reserves 20 stack slots there, which would double the coroutine stack of a task
+  -- blocked in a socket call.
   do
     local socket_mt = debug.getregistry()["ltrio.socket"]
     local field = socket_mt.__index

@@ -9,8 +9,8 @@ local S = trio.socket
 
 -- Each wrong 'self' for metamethod 'mm' of the object's metatable: no crash; an error
 -- is allowed (metamethods raise Lua's own argument errors).
-local function poke(obj, names)
-  local mt = getmetatable(obj)
+local function poke(obj, names, mt)
+  mt = mt or getmetatable(obj)
   local wrong = { nil, 1, "x", {}, trio.Buffer(1), true }
   for _, name in ipairs(names) do
     local f = rawget(mt, name)
@@ -24,7 +24,10 @@ end
 describe("metamethods called with a wrong self", function()
   it("socket __gc, __index, __tostring, __close", h.async(function()
     local s <close> = S.socket()
-    poke(s, { "__gc", "__index", "__tostring", "__close", "__newindex" })
+    poke(s, { "__gc", "__tostring", "__close", "__newindex" })
+    -- a socket's own metatable has a table __index; the class metatable, which
+    -- serves the sockets of kinds past the table's capacity, has the function
+    poke(s, { "__gc", "__index", "__tostring", "__close", "__newindex" }, debug.getregistry()["ltrio.socket"])
     assert.are.equal(S.AF_INET, s.family)        -- the object itself is untouched
     assert.is_true(s:fileno() >= 0)
   end))
