@@ -7,8 +7,6 @@
 ** send_all releases the send conflict detector on every exit, as the to-be-closed
 ** guard of the Lua version does. */
 
-#include <string.h>
-
 #include "../engine/io.h"
 #include "l_addr.h"
 #include "l_socket.h"
@@ -16,14 +14,11 @@
 #define MAX_SIZE 0x7FFFFFFF
 #define DEFAULT_RECEIVE_SIZE 65536
 
-/* Upvalues of both closures: the Lua version, and the name of the socket field (a
-** key pushed as a value is found faster than a C string would be). */
+/* Upvalues of both closures: the Lua version, and the key of the socket field (SOCKET
+** in streams.lua; a key pushed as a value is found faster than a C string would be).
+** Over a real socket, the send conflict detector is the socket's stream_sending flag. */
 #define UV_LUA 1
 #define UV_FIELD 2
-
-/* The field of a SocketStream holding its socket (SOCKET in streams.lua). Over a
-** real socket, the send conflict detector is the socket's stream_sending flag. */
-#define SOCKET_FIELD "socket"
 
 static const void *stream_mt;  /* the SocketStream metatable */
 
@@ -170,12 +165,11 @@ static int l_stream_send_all(lua_State *L) {
 }
 
 /* core.stream_methods(stream_mt, SOCKET, receive_some, send_all) -> receive_some,
-** send_all: the C methods, each falling back to the given Lua one. SOCKET must be
-** the field this file reads. */
+** send_all: the C methods, each reading the socket from field SOCKET and falling
+** back to the given Lua one. */
 static int l_core_stream_methods(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
-  luaL_argcheck(L, lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), SOCKET_FIELD) == 0,
-                2, "SOCKET must be \"" SOCKET_FIELD "\"");
+  luaL_checktype(L, 2, LUA_TSTRING);
   luaL_checktype(L, 3, LUA_TFUNCTION);
   luaL_checktype(L, 4, LUA_TFUNCTION);
   stream_mt = lua_topointer(L, 1);
