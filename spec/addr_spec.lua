@@ -1,6 +1,6 @@
 -- spec/addr_spec.lua - addresses as socket methods take and return them: numeric fast
 -- path, resolution, "" and "<broadcast>", IPv6 flowinfo/scope_id, AF_UNIX paths and
--- abstract names, AF_NETLINK, wrong shapes.
+-- abstract names, AF_NETLINK, AF_PACKET, wrong shapes.
 local h = require "spec.helper"
 local trio = h.trio
 local S = trio.socket
@@ -167,6 +167,39 @@ describe("addresses", function()
     h.raises("ValueError", s.bind, s, { 0 })
     h.raises("TypeError", s.bind, s, "x")
     s:close()
+  end))
+
+  it("AF_PACKET addresses are {ifname, proto, pkttype, hatype, addr}", h.async(function()
+    local ok, p = pcall(S.socket, S.AF_PACKET, S.SOCK_DGRAM, 0)
+    h.skip_unless(ok, "AF_PACKET needs CAP_NET_RAW")
+    local ETH_P_IP, ARPHRD_LOOPBACK = 0x0800, 772
+    p:bind({ "lo", ETH_P_IP })
+    local a = p:getsockname()
+    assert.equal("lo", a[1])
+    assert.equal(ETH_P_IP, a[2])
+    -- a datagram sent over loopback passes lo as an IP packet, seen by the packet socket
+    local u <close> = S.socket(S.AF_INET, S.SOCK_DGRAM)
+    u:bind({ "127.0.0.1", 0 })
+    local marker = "ltrio-af-packet-" .. tostring(u:getsockname()[2])
+    u:sendto(marker, u:getsockname())
+    local from = trio.fail_after(5, function()
+      while true do
+        local data, src = p:recvfrom(65536)
+        if data:find(marker, 1, true) then return src end
+      end
+    end)
+    assert.equal("lo", from[1])
+    assert.equal(ETH_P_IP, from[2])
+    assert.is_number(from[3])
+    assert.equal(ARPHRD_LOOPBACK, from[4])
+    assert.is_string(from[5])
+    assert.equal(marker, u:recv(100))
+    h.raises("ValueError", p.bind, p, { "lo" })
+    h.raises("TypeError", p.bind, p, "lo")
+    h.raises("ValueError", p.bind, p, { "lo", ETH_P_IP, 0, 0, string.rep("x", 9) })
+    local e = h.raises("OSError", p.bind, p, { "no-such-if0", ETH_P_IP })
+    assert.equal(trio.errno.ENODEV, e.errno)
+    p:close()
   end))
 
   it("returned addresses compare by value and work as table keys through tostring", h.async(function()
