@@ -44,6 +44,12 @@ else
 LUA_CFLAGS  = $(call lazy,LUA_CFLAGS,$(PKG_CONFIG) --cflags lua5.4)
 endif
 LUA_LIBS    = $(call lazy,LUA_LIBS,$(PKG_CONFIG) --libs lua5.4 2>/dev/null || echo -L$(LUA_LIBDIR) -llua5.4 -lm -ldl)
+# The host links liblua5.4.a when there is one (liblua5.4-dev ships it), as Debian's own
+# lua5.4 interpreter does: calls into the VM are then direct, not through a shared
+# library's PLT, and the VM's code sits beside the engine's (bench/README.md). C modules
+# that scripts require still find every Lua symbol (-Wl,-E). HOST_LUA_LIBS overrides.
+LUA_A_DIR   = $(or $(LUA_LIBDIR),$(call lazy,LUA_PC_LIBDIR,$(PKG_CONFIG) --variable=libdir lua5.4 2>/dev/null))
+HOST_LUA_LIBS ?= $(if $(wildcard $(LUA_A_DIR)/liblua5.4.a),$(LUA_A_DIR)/liblua5.4.a -lm -ldl,$(LUA_LIBS))
 
 WARN        := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -fPIC -MMD -MP
@@ -123,7 +129,7 @@ $(BUILD)/gen/lua-files.txt: FORCE
 # -Wl,-E exports liblua's symbols to C modules that scripts load with require.
 $(HOST): $(HOST_OBJ) $(BIND_OBJ) $(ENGINE_LIB)
 	@mkdir -p $(@D)
-	$(CC) -Wl,-E $(LDFLAGS) -o $@ $(HOST_OBJ) $(BIND_OBJ) $(ENGINE_LIB) $(LUA_LIBS) $(UV_LIBS) -lpthread
+	$(CC) -Wl,-E $(LDFLAGS) -o $@ $(HOST_OBJ) $(BIND_OBJ) $(ENGINE_LIB) $(HOST_LUA_LIBS) $(UV_LIBS) -lpthread
 
 .PHONY: FORCE
 FORCE:

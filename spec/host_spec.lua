@@ -106,6 +106,48 @@ describe("ltrio (host binary)", function()
     assert.are.equal("function\n", out)
   end)
 
+  it("loads C modules with require, which call into the host's Lua", function()
+    need_bin()
+    h.skip_unless(os.execute("command -v cc >/dev/null 2>&1"), "no C compiler (cc)")
+    local dir = tmp()
+    os.remove(dir)
+    assert(os.execute("mkdir " .. q(dir)))
+    local f = assert(io.open(dir .. "/probe.c", "wb"))
+    f:write([=[
+#include <lua.h>
+#include <lauxlib.h>
+static int add(lua_State *L) {
+  lua_pushinteger(L, luaL_checkinteger(L, 1) + luaL_checkinteger(L, 2));
+  return 1;
+}
+static int describe(lua_State *L) {
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  luaL_addstring(&b, luaL_typename(L, 1));
+  luaL_addchar(&b, ':');
+  luaL_addvalue((lua_pushfstring(L, "%d", (int)lua_rawlen(L, 1)), &b));
+  luaL_pushresult(&b);
+  return 1;
+}
+int luaopen_probe(lua_State *L) {
+  static const luaL_Reg fns[] = {{"add", add}, {"describe", describe}, {NULL, NULL}};
+  luaL_newlib(L, fns);
+  return 1;
+}
+]=])
+    f:close()
+    -- built as Debian builds Lua modules: Lua's symbols are left to the program loading it
+    local ok = os.execute("cc -shared -fPIC -o " .. q(dir .. "/probe.so") .. " " .. q(dir .. "/probe.c") ..
+      " $(pkg-config --cflags lua5.4) 2>" .. q(dir .. "/cc.err"))
+    local cc_err = slurp(dir .. "/cc.err")
+    local status, out, err = host("-e " .. q("local p = require 'probe' print(p.add(2, 40), p.describe({1, 2, 3}))" ..
+      " print(pcall(p.add, 'x'))"), nil, "LUA_CPATH_5_4=" .. q(dir .. "/?.so") .. " ")
+    os.execute("rm -rf " .. q(dir))
+    assert.is_true(ok, cc_err)
+    assert.are.equal(0, status, err)
+    assert.are.equal("42\ttable:3\nfalse\tbad argument #1 to 'probe.add' (number expected, got string)\n", out)
+  end)
+
   it("adds no globals", function()
     need_bin()
     local code = q("local t = {} for k in pairs(_G) do t[#t + 1] = k end table.sort(t) print(table.concat(t, ' '))")
