@@ -52,7 +52,9 @@ LUA_A_DIR   = $(or $(LUA_LIBDIR),$(call lazy,LUA_PC_LIBDIR,$(PKG_CONFIG) --varia
 HOST_LUA_LIBS ?= $(if $(wildcard $(LUA_A_DIR)/liblua5.4.a),$(LUA_A_DIR)/liblua5.4.a -lm -ldl,$(LUA_LIBS))
 
 WARN        := -Wall -Wextra -Werror
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -fPIC -MMD -MP
+# Hidden by default: the Lua module exports luaopen_ltrio_core only, and its own calls
+# between files are direct instead of going through its PLT.
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -fPIC -fvisibility=hidden -MMD -MP
 SAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 ifdef SANITIZE
 BASE_CFLAGS += $(SAN_FLAGS)

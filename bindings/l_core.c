@@ -21,7 +21,8 @@ static void pin_library(void) {
     dlopen(info.dli_fname, RTLD_NOW | RTLD_NODELETE | RTLD_NOLOAD);
 }
 
-int luaopen_ltrio_core(lua_State *L) {
+/* The module's one exported symbol (everything else is built with hidden visibility). */
+__attribute__((visibility("default"))) int luaopen_ltrio_core(lua_State *L) {
   pin_library();
   setenv("UV_THREADPOOL_SIZE", "64", 0);  /* abandoned lookups must not starve new ones */
   if (lt_loop_uv() == NULL) return luaL_error(L, "ltrio: cannot create the event loop");
