@@ -81,6 +81,7 @@ CORE_SO    := $(BUILD)/lua/ltrio/core.so
 LUA_OUT    := $(LUA_SRC:bindings/ltrio/%=$(BUILD)/lua/ltrio/%)
 HOST       := $(BUILD)/ltrio
 EMBEDDED_C := $(BUILD)/gen/embedded.c
+FLAGS_TXT  := $(BUILD)/gen/flags.txt
 
 # ---- build ---------------------------------------------------------------------------
 
@@ -90,15 +91,15 @@ lib: $(ENGINE_LIB)
 module: $(CORE_SO) $(LUA_OUT)
 host: $(HOST)
 
-$(OBJ)/engine/%.o: engine/%.c
+$(OBJ)/engine/%.o: engine/%.c $(FLAGS_TXT)
 	@mkdir -p $(@D)
 	$(CC) $(ENGINE_CFLAGS) -c $< -o $@
 
-$(OBJ)/bindings/%.o: bindings/%.c
+$(OBJ)/bindings/%.o: bindings/%.c $(FLAGS_TXT)
 	@mkdir -p $(@D)
 	$(CC) $(BIND_CFLAGS) -c $< -o $@
 
-$(OBJ)/gen/%.o: $(BUILD)/gen/%.c
+$(OBJ)/gen/%.o: $(BUILD)/gen/%.c $(FLAGS_TXT)
 	@mkdir -p $(@D)
 	$(CC) $(BIND_CFLAGS) -c $< -o $@
 
@@ -108,7 +109,7 @@ $(ENGINE_LIB): $(ENGINE_OBJ)
 	$(AR) rcs $@ $^
 
 # The module is not linked with liblua: the interpreter that loads it provides Lua.
-$(CORE_SO): $(BIND_OBJ) $(ENGINE_LIB)
+$(CORE_SO): $(BIND_OBJ) $(ENGINE_LIB) $(FLAGS_TXT)
 	@mkdir -p $(@D)
 	$(CC) $(LIBFLAG) $(LDFLAGS) -o $@ $(BIND_OBJ) $(ENGINE_LIB) $(UV_LIBS) -lpthread
 
@@ -128,8 +129,15 @@ $(BUILD)/gen/lua-files.txt: FORCE
 	@for f in $(BUILD)/lua/ltrio/*.lua; do \
 	  case " $(LUA_OUT) " in *" $$f "*) ;; *) [ ! -e "$$f" ] || rm -f "$$f";; esac; done
 
+# The compile and link flags are part of the input too: changing them (CFLAGS,
+# SANITIZE, HOST_LUA_LIBS, ...) rebuilds what they went into.
+$(FLAGS_TXT): FORCE
+	@mkdir -p $(@D)
+	$(file >$@.new,$(ENGINE_CFLAGS) | $(BIND_CFLAGS) | $(LDFLAGS) | $(LIBFLAG) | $(HOST_LUA_LIBS) | $(UV_LIBS))
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@; fi
+
 # -Wl,-E exports liblua's symbols to C modules that scripts load with require.
-$(HOST): $(HOST_OBJ) $(BIND_OBJ) $(ENGINE_LIB)
+$(HOST): $(HOST_OBJ) $(BIND_OBJ) $(ENGINE_LIB) $(FLAGS_TXT)
 	@mkdir -p $(@D)
 	$(CC) -Wl,-E $(LDFLAGS) -o $@ $(HOST_OBJ) $(BIND_OBJ) $(ENGINE_LIB) $(HOST_LUA_LIBS) $(UV_LIBS) -lpthread
 

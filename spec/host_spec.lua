@@ -376,3 +376,22 @@ describe("Ctrl-C under plain lua5.4 with the module", function()
     assert.are.equal("true\n", slurp(out))
   end)
 end)
+
+describe("the Lua module (lua/ltrio/core.so)", function()
+  it("exports luaopen_ltrio_core and none of its internal functions", function()
+    local so = h.build .. "/lua/ltrio/core.so"
+    h.skip_unless(exists(so), so .. " is missing (run make)")
+    h.skip_unless(os.execute("command -v nm >/dev/null 2>&1"), "no nm (binutils)")
+    local p = io.popen("nm -D --defined-only " .. q(so))
+    local names = {}
+    for line in p:lines() do names[#names + 1] = line:match("(%S+)$") end
+    p:close()
+    local exported, internal = false, {}
+    for _, name in ipairs(names) do
+      if name == "luaopen_ltrio_core" then exported = true end
+      if name:match("^lt?_") then internal[#internal + 1] = name end
+    end
+    assert.is_true(exported, "luaopen_ltrio_core is not exported")
+    assert.are.same({}, internal)
+  end)
+end)
