@@ -82,6 +82,9 @@ LUA_OUT    := $(LUA_SRC:bindings/ltrio/%=$(BUILD)/lua/ltrio/%)
 HOST       := $(BUILD)/ltrio
 EMBEDDED_C := $(BUILD)/gen/embedded.c
 FLAGS_TXT  := $(BUILD)/gen/flags.txt
+ifeq ($(MAKECMDGOALS),install)
+FLAGS_TXT  :=  # install copies what was built (luarocks installs with other variables)
+endif
 
 # ---- build ---------------------------------------------------------------------------
 
@@ -131,9 +134,9 @@ $(BUILD)/gen/lua-files.txt: FORCE
 
 # The compile and link flags are part of the input too: changing them (CFLAGS,
 # SANITIZE, HOST_LUA_LIBS, ...) rebuilds what they went into.
+# (make expands a whole recipe before running it: the directory is made by $(shell).)
 $(FLAGS_TXT): FORCE
-	@mkdir -p $(@D)
-	$(file >$@.new,$(ENGINE_CFLAGS) | $(BIND_CFLAGS) | $(LDFLAGS) | $(LIBFLAG) | $(HOST_LUA_LIBS) | $(UV_LIBS))
+	$(shell mkdir -p $(@D))$(file >$@.new,$(ENGINE_CFLAGS) | $(BIND_CFLAGS) | $(LDFLAGS) | $(LIBFLAG) | $(HOST_LUA_LIBS) | $(UV_LIBS))
 	@if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@; fi
 
 # -Wl,-E exports liblua's symbols to C modules that scripts load with require.
