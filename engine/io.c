@@ -41,10 +41,9 @@ static void set_poll(uv_poll_t *p, int fd, int events) {
   p->data = (void *)(((intptr_t)fd << EVENT_BITS) | events);
 }
 
-/* Stops and releases the poll handle of 'io'. */
+/* Stops and releases the poll handle of 'io' (uv_close stops it: one epoll DEL). */
 static void release(lt_io_t *io) {
   if (!io->poll) return;
-  uv_poll_stop(io->poll);
   uv_close((uv_handle_t *)io->poll, free_cb);
   io->poll = NULL;
   handles_alive--;
