@@ -100,7 +100,7 @@ static int schedraise_err(lua_State *L, l_task_t *t, int err, const char *fname)
 }
 
 int l_socket_wait(lua_State *L, l_task_t *t, int fd, int dir, lua_KContext ctx, lua_KFunction k) {
-  int r = lt_io_wait(fd, dir, &t->task);
+  int r = lt_io_wait_sock(fd, dir, &t->task);
   if (r < 0) return r;
   if (r == 1) return l_yield(L, t, ctx, k);  /* not pollable: always ready, retry after a schedule point */
   return l_park(L, t, lt_io_abort, LT_IO_DATA(fd, dir), ctx, k);

@@ -10,7 +10,8 @@
 
 static lt_io_t *table;      /* indexed by fd; entries past table_len are all empty */
 static int table_len;
-static long handles_alive;  /* poll handles between uv_poll_init and uv_close */
+static long handles_alive;  /* poll handles in use: initialised, not kept, not closed */
+static long handles_kept;   /* stopped handles kept for the next socket on their fd */
 static long waiting[2];     /* parked tasks per direction */
 
 static const int dir_event[2] = {UV_READABLE, UV_WRITABLE};
@@ -31,22 +32,40 @@ static lt_io_t *slot(int fd) {
 
 static void free_cb(uv_handle_t *h) { free(h); }
 
-/* A poll handle's 'data' packs its fd and the UV_READABLE|UV_WRITABLE events it is
-** started with (0: stopped), which keeps the fd table at three pointers per fd. */
+/* A poll handle's 'data' packs its fd, the KEPT bit and the UV_READABLE|UV_WRITABLE
+** events it is started with (0: stopped), which keeps the fd table at three pointers
+** per fd. */
 #define EVENT_BITS 2
+#define KEPT_BIT (1 << EVENT_BITS)
+#define FD_SHIFT (EVENT_BITS + 1)
 _Static_assert((UV_READABLE | UV_WRITABLE) < (1 << EVENT_BITS), "poll events fit in EVENT_BITS");
-static int poll_fd(const uv_poll_t *p) { return (int)((intptr_t)p->data >> EVENT_BITS); }
-static int poll_events(const uv_poll_t *p) { return (int)((intptr_t)p->data & ((1 << EVENT_BITS) - 1)); }
+static int poll_fd(const uv_poll_t *p) { return (int)((intptr_t)p->data >> FD_SHIFT); }
+static int poll_events(const uv_poll_t *p) { return (int)((intptr_t)p->data & (KEPT_BIT - 1)); }
+static int poll_kept(const uv_poll_t *p) { return ((intptr_t)p->data & KEPT_BIT) != 0; }
 static void set_poll(uv_poll_t *p, int fd, int events) {
-  p->data = (void *)(((intptr_t)fd << EVENT_BITS) | events);
+  p->data = (void *)(((intptr_t)fd << FD_SHIFT) | events);
 }
 
 /* Stops and releases the poll handle of 'io' (uv_close stops it: one epoll DEL). */
 static void release(lt_io_t *io) {
   if (!io->poll) return;
+  if (poll_kept(io->poll)) handles_kept--;
+  else handles_alive--;
   uv_close((uv_handle_t *)io->poll, free_cb);
   io->poll = NULL;
+}
+
+/* Stops the poll handle of a socket's fd that is about to be closed and keeps it
+** for the next socket that gets the same fd number: uv_poll_init costs an epoll
+** ADD and DEL and an ioctl, which a new connection then does not pay. Only sockets
+** reuse a kept handle (lt_io_wait_sock): any other kind of fd may not be pollable. */
+static void keep(lt_io_t *io) {
+  if (!io->poll || poll_kept(io->poll)) return;
+  int fd = poll_fd(io->poll);
+  uv_poll_stop(io->poll);
+  io->poll->data = (void *)(((intptr_t)fd << FD_SHIFT) | KEPT_BIT);
   handles_alive--;
+  handles_kept++;
 }
 
 static void wake(lt_io_t *io, int dir, int outcome) {
@@ -86,11 +105,20 @@ static void poll_cb(uv_poll_t *h, int status, int events) {
   }
 }
 
-int lt_io_wait(int fd, int dir, lt_task_t *t) {
+static int wait_fd(int fd, int dir, lt_task_t *t, int is_socket) {
   if (fd < 0) return -EBADF;
   lt_io_t *io = slot(fd);
   if (!io) return -ENOMEM;
   if (io->waiter[dir]) return LT_EBUSY;
+  if (io->poll && poll_kept(io->poll)) {
+    if (is_socket) {
+      set_poll(io->poll, fd, 0);
+      handles_kept--;
+      handles_alive++;
+    } else {
+      release(io);
+    }
+  }
   if (!io->poll) {
     uv_loop_t *loop = lt_loop_uv();
     if (!loop) return -ENOMEM;
@@ -117,6 +145,10 @@ int lt_io_wait(int fd, int dir, lt_task_t *t) {
   return 0;
 }
 
+int lt_io_wait(int fd, int dir, lt_task_t *t) { return wait_fd(fd, dir, t, 0); }
+
+int lt_io_wait_sock(int fd, int dir, lt_task_t *t) { return wait_fd(fd, dir, t, 1); }
+
 int lt_io_abort(lt_task_t *task, void *data, int err) {
   (void)err;
   intptr_t d = (intptr_t)data;
@@ -136,9 +168,17 @@ void lt_io_close(int fd) {
   release(io);
 }
 
-void lt_io_forget(int fd) {
+void lt_io_close_sock(int fd) {
   if (fd < 0 || fd >= table_len) return;
-  release(&table[fd]);
+  lt_io_t *io = &table[fd];
+  wake(io, LT_IO_READ, LT_ECLOSED);
+  wake(io, LT_IO_WRITE, LT_ECLOSED);
+  keep(io);
+}
+
+void lt_io_forget_sock(int fd) {
+  if (fd < 0 || fd >= table_len) return;
+  keep(&table[fd]);
 }
 
 void lt_io_release_idle(int fd) {

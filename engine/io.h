@@ -4,7 +4,8 @@
 ** The poll stays started across waits (sticky interest) and is narrowed only when
 ** an event arrives for a direction nobody waits on, so a connection that keeps
 ** reading costs no epoll_ctl per wait. Fds that cannot be polled (regular files)
-** are always ready. */
+** are always ready. A socket's handle outlives its fd, stopped, for the next socket
+** with that fd number: a new connection then skips uv_poll_init's system calls. */
 #ifndef LT_IO_H
 #define LT_IO_H
 
@@ -32,6 +33,10 @@ typedef struct {
 ** for a bad fd, -ENOMEM). Never parks or reschedules by itself. */
 int lt_io_wait(int fd, int dir, lt_task_t *t);
 
+/* lt_io_wait for an fd known to be a socket (an lt_sock_t's): it may take over the
+** poll handle kept from the last socket closed with that fd number. */
+int lt_io_wait_sock(int fd, int dir, lt_task_t *t);
+
 #define LT_IO_DATA(fd, dir) ((void *)(intptr_t)((fd) * 2 + (dir)))
 
 /* The abort callback of an I/O wait: clears the slot, keeps the poll sticky,
@@ -42,9 +47,14 @@ int lt_io_abort(lt_task_t *task, void *data, int err);
 ** its poll handle. Call it before close(fd). The fd stays open. Never runs Lua. */
 void lt_io_close(int fd);
 
-/* Releases the poll of 'fd' without touching any task (for __gc: a socket with a
-** waiter is never collected). Safe on fds never waited on. */
-void lt_io_forget(int fd);
+/* lt_io_close for a socket's fd: the stopped poll handle is kept for the next
+** socket with that fd number (lt_io_wait_sock). */
+void lt_io_close_sock(int fd);
+
+/* Stops and keeps the poll of a socket's fd, as lt_io_close_sock, without touching any
+** task (for __gc: a socket with a waiter is never collected). Safe on fds never
+** waited on. */
+void lt_io_forget_sock(int fd);
 
 /* Releases the poll of 'fd' if no task waits on it (after a wait on a bare fd: the
 ** owner may close the fd without notify_closing, and a later fd with the same
@@ -52,7 +62,7 @@ void lt_io_forget(int fd);
 void lt_io_release_idle(int fd);
 
 /* Counters for io_statistics / engine_statistics. */
-long lt_io_handles(void);    /* poll handles alive (allocated and not yet closed) */
+long lt_io_handles(void);    /* poll handles in use (not closed, not kept for reuse) */
 long lt_io_waiting(int dir); /* tasks parked in that direction */
 
 #endif

@@ -65,7 +65,7 @@ void lt_sock_close(lt_sock_t *s) {
   int fd = s->fd;
   s->fd = -1;
   sockets_open--;
-  lt_io_close(fd);
+  lt_io_close_sock(fd);
   close(fd);
 }
 
@@ -74,7 +74,7 @@ void lt_sock_finalize(lt_sock_t *s) {
   int fd = s->fd;
   s->fd = -1;
   sockets_open--;
-  lt_io_forget(fd);
+  lt_io_forget_sock(fd);
   close(fd);
 }
 

@@ -181,6 +181,42 @@ describe("trio.lowlevel.wait_readable / wait_writable", function()
   end))
 end)
 
+describe("poll handles kept across fd numbers", function()
+  -- Receives one byte on 'sock' in a child task that must wait for it.
+  local function receive_after_wait(sock, peer, byte)
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function() assert.are.equal(byte, sock:recv(1)) end)
+      trio.testing.wait_all_tasks_blocked()
+      peer:send(byte)
+    end)
+  end
+
+  it("a closed socket's fd number serves a regular file, then a new socket", h.async(function()
+    local a, b = trio.socket.socketpair()
+    receive_after_wait(b, a, "x")     -- b's fd now has a poll handle
+    local n = b:fileno()
+    b:close()
+    local files, f, fd = {}, nil, nil
+    repeat                            -- the lowest free fd comes first: n, at the latest
+      f, fd = h.open_fd("/proc/self/stat")
+      files[#files + 1] = f
+    until fd >= n
+    assert.are.equal(n, fd)
+    assert.is_false(h.blocks(lowlevel.wait_readable, fd))   -- a file: ready, not polled
+    for _, x in ipairs(files) do x:close() end
+    local socks, s, peer = {}, nil, nil
+    repeat
+      local c, d = trio.socket.socketpair()
+      socks[#socks + 1], socks[#socks + 2] = c, d
+      if c:fileno() == n then s, peer = c, d elseif d:fileno() == n then s, peer = d, c end
+    until s or (c:fileno() > n and d:fileno() > n)
+    assert.is_truthy(s, "no new socket got fd " .. n)
+    receive_after_wait(s, peer, "y")
+    for _, x in ipairs(socks) do x:close() end
+    a:close()
+  end))
+end)
+
 describe("trio.run_with instruments", function()
   local function recorder()
     local log = {}
