@@ -160,21 +160,19 @@ int lt_io_abort(lt_task_t *task, void *data, int err) {
   return 1;
 }
 
-void lt_io_close(int fd) {
+/* notify_closing: wakes the waiters of 'fd' with LT_ECLOSED, then 'done' (release
+** or keep) takes care of its poll handle. */
+static void notify_closing(int fd, void (*done)(lt_io_t *)) {
   if (fd < 0 || fd >= table_len) return;
   lt_io_t *io = &table[fd];
   wake(io, LT_IO_READ, LT_ECLOSED);
   wake(io, LT_IO_WRITE, LT_ECLOSED);
-  release(io);
+  done(io);
 }
 
-void lt_io_close_sock(int fd) {
-  if (fd < 0 || fd >= table_len) return;
-  lt_io_t *io = &table[fd];
-  wake(io, LT_IO_READ, LT_ECLOSED);
-  wake(io, LT_IO_WRITE, LT_ECLOSED);
-  keep(io);
-}
+void lt_io_close(int fd) { notify_closing(fd, release); }
+
+void lt_io_close_sock(int fd) { notify_closing(fd, keep); }
 
 void lt_io_forget_sock(int fd) {
   if (fd < 0 || fd >= table_len) return;
