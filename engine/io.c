@@ -11,7 +11,6 @@
 static lt_io_t *table;      /* indexed by fd; entries past table_len are all empty */
 static int table_len;
 static long handles_alive;  /* poll handles in use: initialised, not kept, not closed */
-static long handles_kept;   /* stopped handles kept for the next socket on their fd */
 static long waiting[2];     /* parked tasks per direction */
 
 static const int dir_event[2] = {UV_READABLE, UV_WRITABLE};
@@ -49,8 +48,7 @@ static void set_poll(uv_poll_t *p, int fd, int events) {
 /* Stops and releases the poll handle of 'io' (uv_close stops it: one epoll DEL). */
 static void release(lt_io_t *io) {
   if (!io->poll) return;
-  if (poll_kept(io->poll)) handles_kept--;
-  else handles_alive--;
+  if (!poll_kept(io->poll)) handles_alive--;
   uv_close((uv_handle_t *)io->poll, free_cb);
   io->poll = NULL;
 }
@@ -65,7 +63,6 @@ static void keep(lt_io_t *io) {
   uv_poll_stop(io->poll);
   io->poll->data = (void *)(((intptr_t)fd << FD_SHIFT) | KEPT_BIT);
   handles_alive--;
-  handles_kept++;
 }
 
 static void wake(lt_io_t *io, int dir, int outcome) {
@@ -113,7 +110,6 @@ static int wait_fd(int fd, int dir, lt_task_t *t, int is_socket) {
   if (io->poll && poll_kept(io->poll)) {
     if (is_socket) {
       set_poll(io->poll, fd, 0);
-      handles_kept--;
       handles_alive++;
     } else {
       release(io);
