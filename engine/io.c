@@ -59,9 +59,8 @@ static void release(lt_io_t *io) {
 ** reuse a kept handle (lt_io_wait_sock): any other kind of fd may not be pollable. */
 static void keep(lt_io_t *io) {
   if (!io->poll || poll_kept(io->poll)) return;
-  int fd = poll_fd(io->poll);
   uv_poll_stop(io->poll);
-  io->poll->data = (void *)(((intptr_t)fd << FD_SHIFT) | KEPT_BIT);
+  set_poll(io->poll, poll_fd(io->poll), KEPT_BIT);
   handles_alive--;
 }
 
