@@ -290,22 +290,17 @@ void l_addr_push(lua_State *L, const struct sockaddr *sa, socklen_t len) {
   }
 }
 
-/* __tostring: "127.0.0.1:80", "[::1]:80", or the elements joined by ':'. [-0, +1, m] */
+/* __tostring: "127.0.0.1:80", "[::1]:80": the first two elements, each as tostring
+** gives it, joined by ':'. [-0, +1, m] */
 static int l_address__tostring(lua_State *L) {
-  luaL_Buffer b;
   if (!lua_istable(L, 1)) return luaL_tolstring(L, 1, NULL), 1;  /* a direct call */
+  lua_settop(L, 1);
   lua_rawgeti(L, 1, 1);
-  const char *host = lua_tostring(L, -1);
-  int v6 = host && strchr(host, ':') != NULL;
-  lua_pop(L, 1);
-  luaL_buffinit(L, &b);
-  for (int k = 1; k <= 2; k++) {
-    lua_rawgeti(L, 1, k);
-    if (k == 1 && v6) luaL_addchar(&b, '[');
-    if (k == 2) luaL_addstring(&b, v6 ? "]:" : ":");
-    luaL_addvalue(&b);  /* tostring'ed by luaL_tolstring below when not a string */
-  }
-  luaL_pushresult(&b);
+  const char *host = luaL_tolstring(L, 2, NULL);
+  lua_rawgeti(L, 1, 2);
+  const char *port = luaL_tolstring(L, 4, NULL);
+  int v6 = lua_type(L, 2) == LUA_TSTRING && strchr(host, ':') != NULL;
+  lua_pushfstring(L, v6 ? "[%s]:%s" : "%s:%s", host, port);
   return 1;
 }
 

@@ -63,6 +63,16 @@ typedef struct l_task_s {
 /* The task running now, or NULL outside a run / between steps. */
 l_task_t *l_current(void);
 
+/* A task's coroutine is reachable (coroutine.running), so other code may call
+** coroutine.resume on it while it waits. Every continuation of a yield to the
+** scheduler starts with L_RESUMED_BY_SCHEDULER: when something else resumed it,
+** the coroutine yields straight back (the resumer gets true and a RuntimeError)
+** and the task keeps waiting, untouched. */
+int l_resumed_elsewhere(lua_State *L);
+int l_yield_back(lua_State *L, lua_KContext ctx, lua_KFunction k);
+#define L_RESUMED_BY_SCHEDULER(L, ctx, k) \
+  do { if (l_resumed_elsewhere(L)) return l_yield_back(L, ctx, k); } while (0)
+
 /* The current task if 'L' is its own coroutine; otherwise raises RuntimeError
 ** "<fname>: <reason>" before any side effect (for calls that need the task, such as
 ** entering a scope, but do not yield). */

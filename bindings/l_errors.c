@@ -102,7 +102,8 @@ int l_iserror(lua_State *L, int idx, const char *cls) {
   push_class(L, cls);
   for (int depth = 0; depth < 16 && lua_istable(L, -2); depth++) {
     if (lua_rawequal(L, -1, -2)) { found = 1; break; }
-    lua_getfield(L, -2, "base");
+    lua_pushliteral(L, "base");
+    lua_rawget(L, -3);  /* raw: a user's metatable may have an __index that raises */
     lua_replace(L, -3);
   }
   lua_pop(L, 2);

@@ -22,6 +22,7 @@ static int getfd(lua_State *L, const char *fname) {
 }
 
 static int wait_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, wait_k);
   (void)status;
   if (lua_type(L, 1) == LUA_TNUMBER) lt_io_release_idle((int)lua_tointeger(L, 1));  /* a bare fd */
   l_outcome(L, l_current(), ctx ? "trio.lowlevel.wait_writable" : "trio.lowlevel.wait_readable");
@@ -64,6 +65,7 @@ static const char *const fdop_name[2] = {"FdStream:receive_some", "FdStream:send
 static int fdop_step(lua_State *L, l_task_t *t, int dir, int waited);
 
 static int fdop_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, fdop_k);
   (void)status;
   l_task_t *t = l_current();
   l_outcome(L, t, fdop_name[ctx]);

@@ -30,9 +30,13 @@ static void record_error(lua_State *L, l_nursery_t *n, int nidx, int err) {
     n->saw_cancelled = 1;
     return;
   }
-  lua_getiuservalue(L, nidx, 1);
+  lua_getiuservalue(L, nidx, 1);  /* errors, with their count in 'n' (an error may be nil) */
+  lua_Integer count = (lua_getfield(L, -1, "n"), lua_tointeger(L, -1)) + 1;
+  lua_pop(L, 1);
+  lua_pushinteger(L, count);
+  lua_setfield(L, -2, "n");
   lua_pushvalue(L, err);
-  lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+  lua_rawseti(L, -2, count);
   lua_pop(L, 1);
   lt_scope_cancel(n->scope);
 }
@@ -45,7 +49,7 @@ void l_nursery_child_done(lua_State *L, task_t *t, int err_idx) {
     record_error(L, n, lua_gettop(L), err_idx);
     lua_pop(L, 1);
   }
-  if (n->orphaned && n->nchildren == 0 && n->pending_starts == 0) {  /* see leave_open_scopes */
+  if (n->orphaned && n->nchildren == 0 && n->pending_starts == 0) {  /* see l_leave_scopes */
     scope_ud_t *s = lt_container_of(n->scope, scope_ud_t, s);
     lt_scope_close(n->scope, 0);
     n->closed = 1;
@@ -89,13 +93,24 @@ static int nursery_abort(lt_task_t *task, void *data, int err) {
   return 0;  /* the wait for children cannot be cancelled */
 }
 
+/* True if 'inner' is a scope opened inside 'outer' (not 'outer' itself). */
+static int is_open_in(const lt_scope_t *outer, const lt_scope_t *inner) {
+  if (inner == outer) return 0;
+  for (; inner != NULL; inner = inner->parent)
+    if (inner == outer) return 1;
+  return 0;
+}
+
 static int nursery_wait_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, nursery_wait_k);
   (void)status, (void)ctx;
   l_nursery_t *n = lua_touserdata(L, 1);
   l_task_t *t = l_current();
   t->task.outcome = 0;
   if (n->interrupted) t->task.interrupt = 0;
   n->closed = 1;
+  if (is_open_in(n->scope, t->task.scope))  /* scopes inside the nursery's left open */
+    l_leave_scopes(L, &t->task, n->scope);
   int caught = lt_scope_exit(n->scope, &t->task, n->saw_cancelled);
   scope_ud_t *s = lt_container_of(n->scope, scope_ud_t, s);
   l_unanchor(L, &s->ref);

@@ -123,6 +123,7 @@ static int l_resolve_getaddrinfo_numeric(lua_State *L) {
 
 /* The continuation of every thread lookup: ctx is the lookup. */
 static int lookup_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, lookup_k);
   (void)status;
   lt_lookup_t *lk = (lt_lookup_t *)ctx;
   l_task_t *t = l_current();

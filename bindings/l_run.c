@@ -3,6 +3,7 @@
 ** needs to report a failure or a Ctrl-C. */
 #include <math.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "l_task.h"
@@ -28,29 +29,58 @@ static int main_nres;             /* values the main task left on the run's stac
 
 /* ---- instruments ---- */
 
+/* instrument, hook name [, task]: looks the hook up and calls it as a method. */
+static int call_hook(lua_State *L) {
+  int has_task = !lua_isnone(L, 3);
+  if (lua_getfield(L, 1, lua_tostring(L, 2)) == LUA_TNIL) return 0;
+  lua_pushvalue(L, 1);
+  if (has_task) lua_pushvalue(L, 3);
+  lua_call(L, 1 + has_task, 0);  /* method(instrument [, task]) */
+  return 0;
+}
+
+static int tostring_value(lua_State *L) {
+  luaL_tolstring(L, 1, NULL);
+  return 1;
+}
+
+/* Calls 'hook' on every instrument of the run. As in Trio, an instrument that raises
+** (in the method or while it is looked up) is reported on stderr and disabled for the
+** rest of the run; the run itself goes on undisturbed. */
 void l_instrument_call(lua_State *L, const char *hook, task_t *t) {
   int top = lua_gettop(L);
   lua_getfield(L, LUA_REGISTRYINDEX, INSTRUMENTS);
-  int n = (int)lua_rawlen(L, -1);
+  int n = (int)lua_rawlen(L, top + 1);
   for (int i = 1; i <= n; i++) {
+    lua_pushcfunction(L, call_hook);
     lua_rawgeti(L, top + 1, i);
-    if (lua_getfield(L, -1, hook) != LUA_TNIL) {
-      lua_pushvalue(L, -2);
-      int nargs = 1;
-      if (t != NULL) {
-        l_pushtask(L, t);
-        nargs++;
+    lua_pushstring(L, hook);
+    if (t != NULL) l_pushtask(L, t);
+    if (lua_pcall(L, t != NULL ? 3 : 2, 0, 0) != LUA_OK) {
+      lua_pushcfunction(L, tostring_value);
+      lua_insert(L, -2);
+      const char *msg = lua_pcall(L, 1, 1, 0) == LUA_OK ? lua_tostring(L, -1) : NULL;
+      fprintf(stderr, "ltrio: an instrument raised in %s and has been disabled: %s\n", hook,
+              msg ? msg : "(an error that tostring cannot show)");
+      fflush(stderr);
+      for (int j = i; j < n; j++) {  /* table.remove(instruments, i) */
+        lua_rawgeti(L, top + 1, j + 1);
+        lua_rawseti(L, top + 1, j);
       }
-      lua_pcall(L, nargs, 0, 0);  /* an instrument's error never disturbs the run */
+      lua_pushnil(L);
+      lua_rawseti(L, top + 1, n--);
+      i--;
     }
     lua_settop(L, top + 1);
   }
+  l_instruments_active = n > 0;
   lua_settop(L, top);
 }
 
 /* ---- the main task ---- */
 
 void l_main_finished(lua_State *L, lua_State *co, int nres) {
+  luaL_checkstack(L, nres, "trio.run: too many results");
   lua_xmove(co, L, nres);  /* ok, results... onto run_body's frame */
   main_nres = nres;
   run.stop = 1;
@@ -83,9 +113,13 @@ static int l_core_run(lua_State *L) {
   }
   lua_remove(L, 1);
   clock_ud_t *clock = lua_isnil(L, 1) ? NULL : luaL_checkudata(L, 1, CLOCK_MT);
-  if (lua_istable(L, 2)) lua_pushvalue(L, 2);
-  else lua_newtable(L);
-  l_instruments_active = lua_rawlen(L, -1) > 0;
+  int ninstruments = lua_istable(L, 2) ? (int)lua_rawlen(L, 2) : 0;
+  lua_createtable(L, ninstruments, 0);  /* a copy: a failing instrument is removed from it */
+  for (int i = 1; i <= ninstruments; i++) {
+    lua_rawgeti(L, 2, i);
+    lua_rawseti(L, -2, i);
+  }
+  l_instruments_active = ninstruments > 0;
   lua_setfield(L, LUA_REGISTRYINDEX, INSTRUMENTS);
   l_task_reset_errinfo(L);
   lua_pushnil(L);
@@ -221,6 +255,14 @@ static int l_core_current_time(lua_State *L) {
   return 1;
 }
 
+/* core.now(fname) -> the run's clock; outside a run, the error names fname. */
+static int l_core_now(lua_State *L) {
+  lt_run_t *r = lt_run_current();
+  if (r == NULL) return l_raisef(L, "RuntimeError", "%s: must be called inside trio.run", luaL_checkstring(L, 1));
+  lua_pushnumber(L, lt_run_now(r));
+  return 1;
+}
+
 /* ---- statistics ---- */
 
 /* core.run_statistics() -> tasks_living, tasks_runnable, seconds_to_next_deadline */
@@ -273,6 +315,7 @@ static const luaL_Reg core_funcs[] = {
   {"set_host", l_core_set_host},
   {"MockClock", l_clock_new},
   {"current_time", l_core_current_time},
+  {"now", l_core_now},
   {"run_statistics", l_core_run_statistics},
   {"task_statistics", l_core_task_statistics},
   {"current_root_task", l_core_current_root_task},

@@ -40,7 +40,12 @@ static int l_scope_new(lua_State *L) {
     while (lua_next(L, 1)) {
       const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
       if (strcmp(k, "deadline") == 0) {
-        deadline = checkdeadline(L, lua_gettop(L), fname);
+        if (lua_type(L, -1) != LUA_TNUMBER)
+          return l_raisef(L, "TypeError", "%s: bad argument #1 'options' (deadline must be a number, got %s)",
+                          fname, luaL_typename(L, -1));
+        deadline = lua_tonumber(L, -1);
+        if (isnan(deadline))
+          return l_raisef(L, "ValueError", "%s: bad argument #1 'options' (deadline must not be NaN)", fname);
       } else if (strcmp(k, "shield") == 0) {
         if (!lua_isboolean(L, -1))
           return l_raisef(L, "TypeError", "%s: bad argument #1 'options' (shield must be a boolean, got %s)",

@@ -83,6 +83,7 @@ static lua_Integer normint(lua_State *L, int i, const char *fname, const char *p
 /* ---- yielding helpers ---- */
 
 static int raise_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, raise_k);
   (void)status, (void)ctx;
   return lua_error(L);  /* the error object waits on the top */
 }
@@ -163,6 +164,7 @@ static int op_fail(lua_State *L, l_task_t *t, int ctx, int err, int waited) {
 }
 
 static int op_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, op_k);
   (void)status;
   l_task_t *t = l_current();
   l_outcome(L, t, ops[ctx & 0xff].fname);
@@ -667,6 +669,7 @@ static const op_t ops[OP_N] = {
 static int sendfile_step(lua_State *L, l_task_t *t);
 
 static int sendfile_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, sendfile_k);
   (void)status;
   l_task_t *t = l_current();
   if (ctx == 1) l_outcome(L, t, "socket:sendfile");  /* woken from a wait */
@@ -755,6 +758,7 @@ static void connect_cancelled(lua_State *L) {
 }
 
 static int connect_wait_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, connect_wait_k);
   (void)status, (void)ctx;
   l_task_t *t = l_current();
   lt_sock_t *s = &((l_socket_t *)lua_touserdata(L, 1))->s;

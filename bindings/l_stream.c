@@ -106,12 +106,14 @@ static int send_piece(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off) {
 /* After the schedule point of a send that did not wait, with bytes left: the next
 ** piece (send_try ends the loop if a Buffer shrank meanwhile). */
 static int send_next_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, send_next_k);
   (void)status;
   return send_piece(L, l_current(), send_sock(L), (size_t)ctx);
 }
 
 /* After the schedule point of the last piece. */
 static int send_done_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, send_done_k);
   (void)status, (void)ctx;
   release(L);
   return 0;
@@ -119,6 +121,7 @@ static int send_done_k(lua_State *L, int status, lua_KContext ctx) {
 
 /* After waiting for the socket to become writable. */
 static int send_wait_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, send_wait_k);
   (void)status;
   l_task_t *t = l_current();
   int err = l_take_outcome(t);

@@ -28,6 +28,20 @@ void l_main_finished(lua_State *L, lua_State *co, int nres);         /* l_run.c 
 
 task_t *l_running(void) { return running; }
 l_task_t *l_current(void) { return running ? &running->base : NULL; }
+
+/* A task's coroutine keeps a pointer to its task in its extra space (lua_getextraspace). */
+_Static_assert(LUA_EXTRASPACE >= sizeof(void *), "a thread's extra space holds a pointer");
+static task_t **owner(lua_State *co) { return (task_t **)lua_getextraspace(co); }
+
+int l_resumed_elsewhere(lua_State *L) { return running == NULL || running->base.L != L; }
+
+int l_yield_back(lua_State *L, lua_KContext ctx, lua_KFunction k) {
+  task_t *self = *owner(L);
+  if (self != NULL) lua_settop(L, (int)self->nargs);  /* what the resumer passed goes */
+  l_newerror(L, "RuntimeError",
+             "coroutine.resume: the coroutine of a waiting task is resumed by the scheduler only");
+  return lua_yieldk(L, 1, ctx, k);
+}
 long l_tasks_allocated(void) { return tasks_allocated; }
 int l_threads_pooled(void) { return pool_n; }
 
@@ -41,6 +55,7 @@ void l_pushtask(lua_State *L, task_t *t) {
 }
 
 static int anchors_ref = LUA_NOREF;  /* registry slot of the table anchoring entered scopes */
+static long anchors_live;            /* references in it */
 
 int l_anchor(lua_State *L, int idx) {
   idx = lua_absindex(L, idx);
@@ -48,6 +63,7 @@ int l_anchor(lua_State *L, int idx) {
   lua_pushvalue(L, idx);
   int ref = luaL_ref(L, -2);
   lua_pop(L, 1);
+  anchors_live++;
   return ref;
 }
 
@@ -63,16 +79,14 @@ void l_unanchor(lua_State *L, int *ref) {
   luaL_unref(L, -1, *ref);
   lua_pop(L, 1);
   *ref = LUA_NOREF;
+  anchors_live--;
 }
 
-/* A task that ends while scopes it entered are still open (an error, such as running
-** out of memory, broke the bracket that would have left them) leaves them here, so no
+/* Leaves the scopes task 'et' entered inside 'base' that are still open (an error,
+** such as running out of memory, broke the bracket that would have left them), so no
 ** engine list keeps pointing into memory the collector may free. A nursery that still
-** has children is moved under the task's base scope, cancelled, and closed by its
-** last child. */
-static void leave_open_scopes(lua_State *L, task_t *t) {
-  lt_task_t *et = &t->base.task;
-  lt_scope_t *base = t->nursery ? t->nursery->scope : &lt_run_current()->root;
+** has children is moved under 'base', cancelled, and closed by its last child. */
+void l_leave_scopes(lua_State *L, lt_task_t *et, lt_scope_t *base) {
   while (et->scope != base && et->scope != NULL) {
     lt_scope_t *s = et->scope;
     scope_ud_t *u = lt_container_of(s, scope_ud_t, s);
@@ -100,6 +114,10 @@ void l_task_run_ended(lua_State *L) {
   if (tasks_allocated == 0) {  /* a fresh table: the old one's array part would stay grown */
     lua_newtable(L);
     lua_rawseti(L, LUA_REGISTRYINDEX, refs_ref);
+  }
+  if (anchors_live == 0) {  /* likewise for the anchors of many sleeps at once */
+    lua_newtable(L);
+    lua_rawseti(L, LUA_REGISTRYINDEX, anchors_ref);
   }
   lua_rawgeti(L, LUA_REGISTRYINDEX, pool_ref);
   while (pool_n > POOL_KEEP) {
@@ -257,6 +275,7 @@ task_t *l_spawn(lua_State *L, l_nursery_t *n, int fn, int nargs) {
 static int attach_thread(lua_State *L, task_t *t) {
   lua_State *co;
   int nargs = t->nargs;
+  if (!lua_checkstack(L, nargs + 4)) l_raise(L, -12 /* ENOMEM */, "start_soon");
   l_pushtask(L, t);
   if (nargs > 0) lua_getiuservalue(L, -1, 1);
   if (pool_n > 0) {
@@ -271,6 +290,7 @@ static int attach_thread(lua_State *L, task_t *t) {
   }
   lua_setiuservalue(L, -2 - (nargs > 0), 1);
   if (!lua_checkstack(co, nargs + 3)) l_raise(L, -12 /* ENOMEM */, "start_soon");
+  *owner(co) = t;
   lua_pushcfunction(co, task_main);
   lua_getiuservalue(L, -1 - (nargs > 0), 2);
   lua_xmove(L, co, 1);
@@ -325,7 +345,7 @@ static void finish_task(lua_State *L, task_t *t, int status, int nres) {
     l_instrument_call(L, "task_exited", t);
   }
   notify_exit(L, t);
-  leave_open_scopes(L, t);
+  l_leave_scopes(L, &t->base.task, t->nursery ? t->nursery->scope : &lt_run_current()->root);
   lt_task_finish(&t->base.task);
   tasks_allocated--;
   if (L_IS_MAIN(t)) {
@@ -341,6 +361,7 @@ static void finish_task(lua_State *L, task_t *t, int status, int nres) {
     }
   }
   /* recycle the thread, drop the task from the live set */
+  *owner(co) = NULL;
   l_pushtask(L, t);
   if (status == LUA_OK && pool_n < POOL_MAX) {
     lua_settop(co, 0);
@@ -368,6 +389,13 @@ void l_task_step(lt_task_t *et, void *ud) {
   if (l_instruments_active) l_instrument_call(L, "before_task_step", t);
   if (t->base.L == NULL) nargs = attach_thread(L, t);
   lua_State *co = t->base.L;
+  if (nargs == 0 && lua_status(co) != LUA_YIELD) {  /* coroutine.close ended it while it waited */
+    lua_settop(co, 0);
+    l_newerror(L, "RuntimeError", "the task's coroutine was closed (coroutine.close) while it waited");
+    lua_xmove(L, co, 1);
+    finish_task(L, t, LUA_ERRRUN, 1);
+    return;
+  }
   running = t;
   t->proper_yield = 0;
   int status = lua_resume(co, L, nargs, &nres);
@@ -413,6 +441,7 @@ void l_checkcancel(lua_State *L, l_task_t *t) {
 
 int l_park(lua_State *L, l_task_t *t, lt_abort_cb cb, void *data, lua_KContext ctx, lua_KFunction k) {
   ((task_t *)t)->proper_yield = 1;
+  ((task_t *)t)->nargs = (unsigned)lua_gettop(L);
   lt_task_park(&t->task, cb, data);
   return lua_yieldk(L, 0, ctx, k);
 }
@@ -429,12 +458,14 @@ void l_outcome(lua_State *L, l_task_t *t, const char *fname) {
 }
 
 static int return_ctx_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, return_ctx_k);
   (void)L, (void)status;
   return (int)ctx;
 }
 
 int l_yield(lua_State *L, l_task_t *t, lua_KContext ctx, lua_KFunction k) {
   ((task_t *)t)->proper_yield = 1;
+  ((task_t *)t)->nargs = (unsigned)lua_gettop(L);
   lt_task_yield(&t->task);
   return lua_yieldk(L, 0, ctx, k);
 }
@@ -446,6 +477,7 @@ int l_schedpoint(lua_State *L, l_task_t *t, int nres) {
 /* ---- checkpoints and sleeping ---- */
 
 static int checkpoint_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, checkpoint_k);
   (void)status, (void)ctx;
   l_checkcancel(L, l_current());
   return 0;
@@ -470,17 +502,20 @@ static int l_core_cancel_shielded_checkpoint(lua_State *L) {
 }
 
 static int sleep_forever_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, sleep_forever_k);
   (void)status, (void)ctx;
   l_outcome(L, l_current(), "trio.sleep_forever");
   return 0;
 }
 
 static int sleep_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, sleep_k);
   (void)status, (void)ctx;
   task_t *t = running;
   int err = l_take_outcome(&t->base);
   scope_ud_t *s = lua_touserdata(L, -1);
   int caught = lt_scope_exit(&s->s, &t->base.task, err == LT_ECANCELLED);
+  l_unanchor(L, &s->ref);
   if (err && !(err == LT_ECANCELLED && caught)) l_raise(L, err, "trio.sleep");
   return 0;
 }
@@ -488,10 +523,12 @@ static int sleep_k(lua_State *L, int status, lua_KContext ctx) {
 static int sleep_until(lua_State *L, l_task_t *lt, double deadline) {
   if (deadline <= lt_run_now(lt_run_current())) return checkpoint(L, lt);
   if (deadline == INFINITY) return l_park(L, lt, lt_abort_always, NULL, 0, sleep_forever_k);
-  /* the move_on_at scope, on this frame's stack until sleep_k; an ordinary scope
-  ** userdata, so leave_open_scopes needs no case for it */
+  /* the move_on_at scope, on this frame's stack until sleep_k, and anchored: should
+  ** coroutine.close drop the stack meanwhile, l_leave_scopes still finds it alive */
   scope_ud_t *s = l_newscope(L, deadline, 0);
+  s->ref = l_anchor(L, -1);
   int err = lt_scope_enter(&s->s, &lt->task);
+  if (err) l_unanchor(L, &s->ref);
   if (err) return l_raise(L, err, "trio.sleep");
   return l_park(L, lt, lt_abort_always, NULL, 0, sleep_k);
 }
@@ -519,6 +556,7 @@ static int l_core_sleep_forever(lua_State *L) {
 }
 
 static int wait_idle_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, wait_idle_k);
   (void)status, (void)ctx;
   l_outcome(L, l_current(), "trio.testing.wait_all_tasks_blocked");
   return 0;
@@ -532,6 +570,7 @@ static int l_core_wait_all_tasks_blocked(lua_State *L) {
   if (isnan(cushion) || cushion < 0) l_argvalue(L, 1, fname, "cushion", "non-negative number expected");
   l_checkcancel(L, t);
   ((task_t *)t)->proper_yield = 1;
+  ((task_t *)t)->nargs = (unsigned)lua_gettop(L);
   lt_run_wait_idle(lt_run_current(), &t->task, cushion);
   return lua_yieldk(L, 0, 0, wait_idle_k);
 }
@@ -545,6 +584,7 @@ static int park_abort(lt_task_t *task, void *token, int err) {
 }
 
 static int park_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, park_k);
   (void)status, (void)ctx;
   l_outcome(L, l_current(), "trio.lowlevel.park");
   return 0;

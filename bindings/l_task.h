@@ -21,7 +21,9 @@ typedef struct {
   l_task_t base;
   l_nursery_t *nursery;   /* the nursery it belongs to; NULL for the main task */
   int ref;                /* registry reference anchoring the live task */
-  unsigned nargs : 28;    /* arguments for the first resume (a Lua stack holds fewer) */
+  /* before the first step: the arguments for the first resume (a Lua stack holds
+  ** fewer than 2^28); while it waits: its stack top, for l_yield_back */
+  unsigned nargs : 28;
   unsigned proper_yield : 1;    /* the last yield came from an ltrio async call */
   unsigned has_exit_set : 1;    /* has an entry in the registry's EXIT_SETS (core.on_exit) */
   unsigned close_first_arg : 1; /* closes its function's first argument when it ends */
@@ -65,6 +67,8 @@ void l_pushtask(lua_State *L, task_t *t);
 /* At the end of a run: forgets the references of finished tasks and trims the
 ** pool of idle threads, so that memory returns to where it was. */
 void l_task_run_ended(lua_State *L);
+/* Leaves every scope task 'et' still has open inside 'base' (l_task.c). */
+void l_leave_scopes(lua_State *L, lt_task_t *et, lt_scope_t *base);
 /* The running task of the current step, or NULL. */
 task_t *l_running(void);
 /* Creates a task running fn (at index 'fn') with the 'nargs' values above it,

@@ -15,7 +15,18 @@ end
 local function async_calls()
   local ev, lock, sem = trio.Event(), trio.Lock(), trio.Semaphore(1)
   local tx, rx = trio.open_memory_channel(1)
+  local set_event = trio.Event()
+  set_event:set()
+  local a, b = trio.socket.socketpair()
+  local stream = trio.SocketStream(a)
+  local tx2, rx2 = trio.open_memory_channel(1)
   return {
+    { "trio.socket.getaddrinfo", function() trio.socket.getaddrinfo("127.0.0.1", 80) end },
+    { "Event:wait", function() set_event:wait() end },
+    { "SocketStream:aclose", function() stream:aclose() end },
+    { "SocketStream:send_eof", function() stream:send_eof() end },
+    { "MemorySendChannel:aclose", function() tx2:aclose() end },
+    { "MemoryReceiveChannel:aclose", function() rx2:aclose() end },
     { "trio.sleep", function() trio.sleep(0) end },
     { "trio.sleep_until", function() trio.sleep_until(0) end },
     { "trio.sleep_forever", function() trio.sleep_forever() end },
@@ -34,6 +45,11 @@ local function async_calls()
     assert.are.equal(1, sem.value)
     h.raises("WouldBlock", rx.receive_nowait, rx)
     tx:close(); rx:close()
+    assert.are_not.equal(-1, a:fileno())          -- aclose closed nothing
+    assert.is_falsy(a.did_shutdown_SHUT_WR)       -- send_eof shut nothing down
+    tx2:send_nowait("v")
+    assert.are.equal("v", rx2:receive_nowait())
+    a:close(); b:close(); tx2:close(); rx2:close()
   end
 end
 
@@ -51,6 +67,9 @@ describe("async functions outside trio.run", function()
     names(h.raises("RuntimeError", trio.current_effective_deadline), "current_effective_deadline")
     names(h.raises("RuntimeError", trio.started), "started")
     names(h.raises("RuntimeError", trio.lowlevel.current_task), "current_task")
+    names(h.raises("RuntimeError", trio.move_on_after, 1, print), "trio.move_on_after")
+    names(h.raises("RuntimeError", trio.fail_after, 1, print), "trio.fail_after")
+    names(h.raises("RuntimeError", trio.socket.set_custom_socket_factory, nil), "set_custom_socket_factory")
     local lock = trio.Lock()
     names(h.raises("RuntimeError", lock.acquire_nowait, lock), "acquire_nowait")
     names(h.raises("RuntimeError", lock.release, lock), "release")

@@ -10,6 +10,7 @@ trio.lowlevel, trio.testing = lowlevel, testing
 
 local select, type, error, pcall, xpcall = select, type, error, pcall, xpcall
 local getmetatable, setmetatable, tostring = getmetatable, setmetatable, tostring
+local rawgetmetatable = debug.getmetatable
 local pack, unpack = table.pack, table.unpack
 local huge = math.huge
 
@@ -21,10 +22,13 @@ trio.iserror = core.iserror
 local newerror = core.newerror
 
 -- True if 'e' is an instance of 'class' or of a subclass (fast path of iserror).
+-- Raw metatables: a user's error object may have __metatable set or a "base"
+-- field that is not a class.
 local function is(e, class)
   if type(e) ~= "table" then return false end
-  local mt = getmetatable(e)
-  while mt do
+  local mt = rawgetmetatable(e)
+  for _ = 1, 16 do  -- as core.iserror: a cycle of "base" fields ends
+    if type(mt) ~= "table" then return false end
     if mt == class then return true end
     mt = rawget(mt, "base")
   end
@@ -83,10 +87,19 @@ end
 local Cancelled = E.Cancelled
 trio.pcall = core.pcall
 
-local function new_error_group(errors)
+-- tostring(e), or a description when e's __tostring raises or gives no string:
+-- building a group never loses the errors it holds.
+local function describe(e)
+  local ok, s = pcall(tostring, e)
+  if ok and type(s) == "string" then return s end
+  return ("(a %s error that tostring cannot show)"):format(type(e))
+end
+
+-- 'count' errors (a Lua error may be nil, so the array may have holes).
+local function new_error_group(errors, count)
   local parts = {}
-  for i = 1, #errors do parts[i] = tostring(errors[i]) end
-  local g = newerror("ErrorGroup", ("%d errors: %s"):format(#errors, table.concat(parts, "; ")))
+  for i = 1, count do parts[i] = describe(errors[i]) end
+  local g = newerror("ErrorGroup", ("%d errors: %s"):format(count, table.concat(parts, "; ")))
   g.errors = errors
   return g
 end
@@ -169,7 +182,7 @@ end
 function trio.move_on_after(seconds, fn, ...)
   checkduration("trio.move_on_after", seconds)
   checkcallable(fn, "trio.move_on_after", "fn", 2)
-  local cs = CancelScope { deadline = core.current_time() + seconds }
+  local cs = CancelScope { deadline = core.now("trio.move_on_after") + seconds }
   return cs, scope_run(cs, fn, ...)
 end
 
@@ -188,7 +201,7 @@ end
 function trio.fail_after(seconds, fn, ...)
   checkduration("trio.fail_after", seconds)
   checkcallable(fn, "trio.fail_after", "fn", 2)
-  local cs = CancelScope { deadline = core.current_time() + seconds }
+  local cs = CancelScope { deadline = core.now("trio.fail_after") + seconds }
   return fail_finish(cs, scope_run(cs, fn, ...))
 end
 
@@ -200,9 +213,10 @@ local function nursery_finish(n, ok, ...)
   if not ok then nursery_record(n, (...)) end
   local caught, interrupted, saw_cancelled, errors = nursery_wait(n)
   if interrupted then error(newerror("KeyboardInterrupt", "interrupted"), 0) end
-  local nerr = #errors
+  local nerr = errors.n or 0  -- the count the engine keeps (an error may be nil)
+  errors.n = nil
   if nerr == 1 then error(errors[1], 0) end
-  if nerr > 1 then error(new_error_group(errors), 0) end
+  if nerr > 1 then error(new_error_group(errors, nerr), 0) end
   if saw_cancelled then
     if not caught then error(newerror("Cancelled", "cancelled"), 0) end
     if not ok then return end
@@ -232,6 +246,8 @@ function core.Nursery_methods.start(self, fn, ...)
   core.nursery_pending(self, -1)
   if not ok then error(err, 0) end
   if not status.values then
+    -- trio.started ran while this task was cancelled: the Cancelled is raised here
+    if status.cancelled then trio.checkpoint_if_cancelled() end
     runtimeerror("Nursery:start: the function returned without calling trio.started")
   end
   return unpack(status.values, 1, status.values.n)
@@ -240,7 +256,7 @@ end
 function trio.started(...)
   local status = core.start_status()
   if status == nil or status.values then return end
-  if core.scope_cancelled(status.inner.cancel_scope) then return end
+  if core.scope_cancelled(status.inner.cancel_scope) then status.cancelled = true return end
   status.values = pack(...)
   local task = core.current_task()
   core.set_start_status(task, nil)
@@ -306,7 +322,10 @@ function Event:set()
 end
 function Event:wait()
   checkself(self, Event, "Event:wait")
-  if self._set then return core.checkpoint() end
+  if self._set then
+    core.checkasync("Event:wait")
+    return core.checkpoint()
+  end
   enter("Event:wait")
   wait_in(self._waiters, { task = current_task() })
 end
@@ -392,15 +411,17 @@ Semaphore.__newindex = function(_, k)
 end
 
 function trio.Semaphore(n, max_value)
-  if math.type(n) ~= "integer" and not (type(n) == "number" and n == math.floor(n)) then
+  if type(n) ~= "number" or math.tointeger(n) == nil then
     typeerror("trio.Semaphore", 1, "n", "integer", n)
   end
   if n < 0 then valueerror("trio.Semaphore", 1, "n", "non-negative integer expected", n) end
   if max_value ~= nil then
-    if type(max_value) ~= "number" then typeerror("trio.Semaphore", 2, "max_value", "integer", max_value) end
+    if type(max_value) ~= "number" or math.tointeger(max_value) == nil then
+      typeerror("trio.Semaphore", 2, "max_value", "integer", max_value)
+    end
     if max_value < n then valueerror("trio.Semaphore", 2, "max_value", "max_value >= n expected", max_value) end
   end
-  local s = { _value = math.tointeger(n), _max = max_value, _waiters = {} }
+  local s = { _value = math.tointeger(n), _max = math.tointeger(max_value), _waiters = {} }
   return setmetatable(s, Semaphore)
 end
 function semaphore_methods:acquire_nowait()
@@ -599,11 +620,13 @@ ReceiveChannel.__newindex = function(_, k)
 end
 function SendChannel:aclose()
   checkself(self, SendChannel, "MemorySendChannel:aclose")
+  core.checkasync("MemorySendChannel:aclose")
   self:close()
   core.checkpoint()
 end
 function ReceiveChannel:aclose()
   checkself(self, ReceiveChannel, "MemoryReceiveChannel:aclose")
+  core.checkasync("MemoryReceiveChannel:aclose")
   self:close()
   core.checkpoint()
 end

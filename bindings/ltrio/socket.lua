@@ -27,8 +27,8 @@ return function(trio, core)
   local hooks = setmetatable({}, { __mode = "k" })   -- root task -> {factory=, resolver=}
 
   local function run_hooks(fname)
-    local root = current_root_task and current_root_task()
-    if root == nil then raise("RuntimeError", "%s: must be called inside trio.run", fname) end
+    local ok, root = pcall(current_root_task)
+    if not ok or root == nil then raise("RuntimeError", "%s: must be called inside trio.run", fname) end
     local h = hooks[root]
     if not h then h = {}; hooks[root] = h end
     return h
@@ -155,6 +155,7 @@ return function(trio, core)
   end
 
   function socket.getaddrinfo(host, port, family, type_, proto, flags)
+    core.checkasync("trio.socket.getaddrinfo")
     checkpoint_if_cancelled()
     local ok, res = pcall(function()
       host = core.idna(host)
@@ -175,6 +176,7 @@ return function(trio, core)
   function socket.getnameinfo(sockaddr, flags)
     local h = current_hooks()
     if h and h.resolver then
+      core.checkasync("trio.socket.getnameinfo")
       checkpoint_if_cancelled()
       return h.resolver:getnameinfo(sockaddr, flags)
     end

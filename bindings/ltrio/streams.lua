@@ -283,6 +283,7 @@ return function(trio, core)
 
   -- [async] Shuts down the sending side (SHUT_WR); idempotent.
   function SocketStream:send_eof()
+    core.checkasync("SocketStream:send_eof")
     if is_sending(self) then busy() end
     set_sending(self, true)
     local sock = rawget(self, SOCKET)
@@ -317,6 +318,7 @@ return function(trio, core)
 
   -- [async] Closes, then checkpoints: a cancelled aclose still closes.
   function SocketStream:aclose()
+    core.checkasync("SocketStream:aclose")
     local sock = rawget(self, SOCKET)
     sock:close()
     checkpoint()
@@ -396,6 +398,7 @@ return function(trio, core)
   end
 
   function SocketListener:aclose()
+    core.checkasync("SocketListener:aclose")
     rawget(self, SOCKET):close()
     checkpoint()
   end
@@ -566,6 +569,7 @@ return function(trio, core)
 
   -- [async]
   function FdStream:aclose()
+    core.checkasync("FdStream:aclose")
     self:close()
     checkpoint()
   end

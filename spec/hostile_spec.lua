@@ -1,0 +1,239 @@
+-- Hostile but legal Lua never crashes the engine, corrupts it or loses an error:
+-- error objects with protected or odd metatables, thousands of arguments and
+-- results, instruments that raise, nil errors, error objects tostring cannot show,
+-- and other code resuming or closing a waiting task's coroutine.
+local h = require "spec.helper"
+local trio = require "ltrio"
+
+local function many(n)
+  local t = {}
+  for i = 1, n do t[i] = i end
+  return t
+end
+
+describe("an error object with a protected metatable", function()
+  local locked = setmetatable({}, { __metatable = "locked" })
+
+  it("leaves CancelScope:run's scope exited and comes out unchanged", h.async(function()
+    local cs = trio.CancelScope()
+    local ok, err = pcall(cs.run, cs, function() error(locked) end)
+    assert.is_false(ok)
+    assert.are.equal(locked, err)
+    assert.matches("exited", tostring(cs))
+    cs:cancel()                      -- outside the scope now: the task is not cancelled
+    trio.sleep(0)
+  end))
+
+  it("leaves the nursery's scopes exited", h.async(function()
+    local cs = trio.CancelScope()
+    trio.open_nursery(function()
+      pcall(cs.run, cs, function() error(locked) end)
+    end)
+    collectgarbage()
+    collectgarbage()
+    cs.shield = false                -- touches the scope's parent: must be gone, not freed memory
+    cs:cancel()
+    trio.sleep(0)
+  end))
+
+  it("whose metatable has a 'base' field that is not a class, or raising __index, is an ordinary error",
+    h.async(function()
+      local odd = setmetatable({}, { base = "not a class" })
+      local raising = setmetatable({}, setmetatable({}, { __index = function() error("lookup") end }))
+      for _, e in ipairs({ odd, raising }) do
+        local ok, err = pcall(trio.open_nursery, function(n)
+          n:start_soon(trio.sleep, 0.01)
+          error(e)
+        end)
+        assert.is_false(ok)
+        assert.are.equal(e, err)
+        assert.is_false(trio.iserror(e, "Cancelled"))
+      end
+    end))
+end)
+
+describe("thousands of values", function()
+  it("pass as arguments to start_soon, start, trio.pcall and move_on_after", h.async(function()
+    local args = many(5000)
+    local got
+    trio.open_nursery(function(n)
+      n:start_soon(function(...) got = select("#", ...) end, table.unpack(args))
+      assert.are.equal(5000, n:start(function(...) trio.started(select("#", ...)) end, table.unpack(args)))
+    end)
+    assert.are.equal(5000, got)
+    assert.are.equal(5001, select("#", trio.pcall(function(...) return ... end, table.unpack(args))))
+    assert.are.equal(5001, select("#", trio.move_on_after(1, function(...) return ... end, table.unpack(args))))
+  end))
+
+  it("pass in and out of trio.run", function()
+    local args = many(5000)
+    assert.are.equal(5000, select("#", trio.run(function(...) return ... end, table.unpack(args))))
+  end)
+end)
+
+describe("an address table changed by the user", function()
+  it("prints any element of any length", h.async(function()
+    local s = trio.socket.socket()
+    s:bind({ "127.0.0.1", 0 })
+    local a = s:getsockname()
+    s:close()
+    a[1] = string.rep("h", 3000)
+    a[2] = 80
+    assert.are.equal(3000 + 3, #tostring(a))
+    a[1], a[2] = {}, nil
+    assert.matches("^table: .*:nil$", tostring(a))
+  end))
+end)
+
+describe("an instrument that raises", function()
+  it("is reported on stderr and disabled; the run and the other instruments go on", function()
+    local script = os.tmpname()
+    local f = assert(io.open(script, "w"))
+    f:write([[
+      local trio = require "ltrio"
+      local strict = setmetatable({}, { __index = function(_, k) error("no field " .. k) end })
+      local steps = 0
+      local counting = { before_task_step = function() steps = steps + 1 end }
+      local list = { strict, counting }
+      print(trio.run_with({ instruments = list }, function() trio.sleep(0) return "result" end))
+      print(#list, steps > 0)
+      print(trio.run(function() return "second run" end))
+    ]])
+    f:close()
+    local env = "LUA_PATH=" .. h.q(h.build .. "/lua/?.lua;" .. h.build .. "/lua/?/init.lua;;") ..
+      " LUA_CPATH=" .. h.q(h.build .. "/lua/?.so;;")
+    local p = io.popen(env .. " timeout 60 lua5.4 " .. h.q(script) .. " 2>&1")
+    local out = p:read("a")
+    p:close()
+    os.remove(script)
+    assert.matches("ltrio: an instrument raised in before_run and has been disabled: [^\n]*no field before_run", out)
+    assert.matches("\nresult\n2\ttrue\nsecond run\n", out)
+    local _, reports = out:gsub("has been disabled", "")
+    assert.are.equal(1, reports)
+  end)
+end)
+
+describe("a nil error", function()
+  it("from a child is raised by open_nursery, not lost", h.async(function()
+    local sibling_cancelled = true
+    local res = table.pack(pcall(trio.open_nursery, function(n)
+      n:start_soon(function() trio.sleep(0.01) error() end)
+      n:start_soon(function() trio.sleep(10) sibling_cancelled = false end)
+      return "body result"
+    end))
+    assert.are.same({ n = 2, false, nil }, res)
+    assert.is_true(sibling_cancelled)
+  end))
+
+  it("from the body is raised by open_nursery", h.async(function()
+    local res = table.pack(pcall(trio.open_nursery, function() error(nil) end))
+    assert.are.same({ n = 2, false, nil }, res)
+  end))
+
+  it("counts in an ErrorGroup", h.async(function()
+    local err = h.raises("ErrorGroup", trio.open_nursery, function(n)
+      n:start_soon(function() error(nil) end)
+      n:start_soon(function() error("second", 0) end)
+    end)
+    assert.matches("^2 errors: nil; second$", err.message)
+  end))
+end)
+
+describe("an ErrorGroup member whose __tostring raises", function()
+  it("keeps every error", h.async(function()
+    local bad = setmetatable({ code = 1 }, { __tostring = function() error("no tostring") end })
+    local err = h.raises("ErrorGroup", trio.open_nursery, function(n)
+      n:start_soon(function() error(bad) end)
+      n:start_soon(function() error("second", 0) end)
+    end)
+    assert.are.equal(2, #err.errors)
+    assert.are.equal(bad, err.errors[1])
+    assert.are.equal("second", err.errors[2])
+    assert.matches("tostring cannot show", err.message)
+  end))
+end)
+
+describe("Nursery:start in a cancelled scope", function()
+  it("raises Cancelled when the child called started and returned", h.async(function()
+    trio.open_nursery(function(n)
+      local cs = trio.CancelScope()
+      cs:cancel()
+      local res = table.pack(cs:run(function()
+        return n:start(function(v) trio.started(v) end, "value")
+      end))
+      assert.are.equal(0, res.n)
+      assert.is_true(cs.cancelled_caught)
+    end)
+  end))
+end)
+
+describe("a waiting task's coroutine", function()
+  it("resumed by other code stays where it waits; the resumer gets a RuntimeError", h.async(function()
+    local thread, woke_at
+    trio.open_nursery(function(n)
+      n:start_soon(function()
+        thread = coroutine.running()
+        trio.sleep(0.05)
+        woke_at = trio.current_time()
+      end)
+      trio.testing.wait_all_tasks_blocked()
+      local ok, err = coroutine.resume(thread, "intruding", "values")
+      assert.is_true(ok)
+      h.errmatch(err, "RuntimeError", "resumed by the scheduler only")
+      assert.are.equal("suspended", coroutine.status(thread))
+      trio.sleep(0)
+      assert.is_nil(woke_at)         -- the sleep was not cut short
+    end)
+    assert.is_not_nil(woke_at)
+  end))
+
+  it("resumed while it waits to receive still receives what arrives", h.async(function()
+    local a, b = trio.socket.socketpair()
+    local got, thread
+    trio.open_nursery(function(n)
+      n:start_soon(function()
+        thread = coroutine.running()
+        got = a:recv(10)
+      end)
+      trio.testing.wait_all_tasks_blocked()
+      assert.is_true((coroutine.resume(thread, "x")))
+      assert.is_nil(got)
+      b:send("data")
+    end)
+    assert.are.equal("data", got)
+    a:close(); b:close()
+  end))
+
+  it("closed by other code ends the task with a RuntimeError when it is woken", h.async(function()
+    local thread
+    local err = h.raises("RuntimeError", trio.open_nursery, function(n)
+      n:start_soon(function()
+        thread = coroutine.running()
+        trio.sleep(10)
+      end)
+      trio.testing.wait_all_tasks_blocked()
+      assert.is_true(coroutine.close(thread))
+      collectgarbage()
+      collectgarbage()
+      n.cancel_scope:cancel()
+    end)
+    assert.matches("coroutine.close", err.message)
+  end))
+end)
+
+describe("bad constructor values", function()
+  it("Semaphore rejects values that are not integers", function()
+    for _, v in ipairs({ math.huge, 2 ^ 63, 0 / 0, 1.5 }) do
+      h.raises("TypeError", trio.Semaphore, v)
+    end
+    h.raises("TypeError", trio.Semaphore, 1, 1.5)
+    assert.are.equal(3, trio.Semaphore(3.0).value)
+  end)
+
+  it("CancelScope names the deadline option", function()
+    h.errmatch(h.raises("ValueError", trio.CancelScope, { deadline = 0 / 0 }), "ValueError",
+      "#1 'options' %(deadline must not be NaN%)")
+    h.errmatch(h.raises("TypeError", trio.CancelScope, { deadline = "soon" }), "TypeError",
+      "#1 'options' %(deadline must be a number, got string%)")
+  end)
+end)
