@@ -64,7 +64,7 @@ static int inet_get(lua_State *L, int i, int family, int local, l_sockaddr_t *sa
     return l_raisef(L, "ValueError",
                     "%s: address should be a (host, port, [flowinfo, [scopeid]]) tuple", fname);
   int ht = lua_rawgeti(L, i, 1);
-  const char *host = ht == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+  const char *host = ht == LUA_TSTRING ? l_cstring(L, -1, fname, "address host") : NULL;
   lua_pop(L, 1);  /* the string stays anchored in the table */
   if (ht != LUA_TSTRING && ht != LUA_TNIL)
     return l_raisef(L, "TypeError", "%s: address host must be a string or nil, got %s", fname,

@@ -33,7 +33,7 @@ static l_buffer_t *checkbuf(lua_State *L, const char *fname) {
 
 /* trio.Buffer(n) [-0, +1, e] */
 static int l_buffer_new(lua_State *L) {
-  lua_Integer n = lua_isnoneornil(L, 1) ? 0 : l_checksize(L, 1, "trio.Buffer", "n");
+  lua_Integer n = l_checksize(L, 1, "trio.Buffer", "n");
   l_buffer_t *b = lua_newuserdatauv(L, sizeof *b + (size_t)n, 1);
   b->p = (unsigned char *)(b + 1);
   b->n = (size_t)n;
@@ -102,11 +102,17 @@ static int l_buffer__tostring(lua_State *L) {
   return 1;
 }
 
+/* buf.k = v: a Buffer has no fields to set (its bytes change through recv_into and fill). */
+static int l_buffer__newindex(lua_State *L) {
+  return l_raisef(L, "AttributeError", "ltrio.Buffer has no field '%s' to set", luaL_tolstring(L, 2, NULL));
+}
+
 static const luaL_Reg buffer_methods[] = {
     {"tostring", l_buffer_tostring}, {"fill", l_buffer_fill}, {"view", l_buffer_view}, {NULL, NULL}};
 
 static const luaL_Reg buffer_meta[] = {
-    {"__len", l_buffer__len}, {"__tostring", l_buffer__tostring}, {"__index", NULL}, {NULL, NULL}};
+    {"__len", l_buffer__len}, {"__tostring", l_buffer__tostring}, {"__newindex", l_buffer__newindex},
+    {"__index", NULL}, {NULL, NULL}};
 
 void l_buffer_open(lua_State *L) {
   luaL_newmetatable(L, L_BUFFER_MT);

@@ -48,7 +48,11 @@ lua_Integer l_optint(lua_State *L, int i, const char *fname, const char *param, 
 /* A size: integer 0..2^31-1 (larger: ValueError, negative: ValueError). */
 lua_Integer l_checksize(lua_State *L, int i, const char *fname, const char *param);
 double l_checknum(lua_State *L, int i, const char *fname, const char *param);
+/* A string argument; with len NULL it goes to C as a C string, so a NUL byte inside
+** it is a ValueError (C would silently cut the string there). */
 const char *l_checkstr(lua_State *L, int i, const char *fname, const char *param, size_t *len);
+/* The string at i as a C string: ValueError naming fname and param if it holds a NUL. */
+const char *l_cstring(lua_State *L, int i, const char *fname, const char *param);
 int l_optbool(lua_State *L, int i, const char *fname, const char *param, int def);
 /* Checks that the value at 'i' is callable (function or __call); TypeError otherwise. */
 void l_checkcallable(lua_State *L, int i, const char *fname, const char *param);

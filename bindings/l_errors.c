@@ -167,7 +167,15 @@ double l_checknum(lua_State *L, int i, const char *fname, const char *param) {
 
 const char *l_checkstr(lua_State *L, int i, const char *fname, const char *param, size_t *len) {
   if (lua_type(L, i) != LUA_TSTRING) l_argerror(L, i, fname, param, "string");
-  return lua_tolstring(L, i, len);
+  return len ? lua_tolstring(L, i, len) : l_cstring(L, i, fname, param);
+}
+
+const char *l_cstring(lua_State *L, int i, const char *fname, const char *param) {
+  size_t len;
+  const char *s = lua_tolstring(L, i, &len);
+  if (s != NULL && strlen(s) != len)
+    l_raisef(L, "ValueError", "%s: %s contains a NUL byte", fname, param);
+  return s;
 }
 
 int l_optbool(lua_State *L, int i, const char *fname, const char *param, int def) {

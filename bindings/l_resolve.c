@@ -38,10 +38,10 @@ static void hostport(lua_State *L, const char *fname, const char **host, const c
   *port = NULL;
   if (!lua_isnoneornil(L, 1)) {
     if (lua_type(L, 1) != LUA_TSTRING) l_argerror(L, 1, fname, "host", "string or nil");
-    *host = lua_tostring(L, 1);
+    *host = l_cstring(L, 1, fname, "host");
   }
   if (lua_type(L, 2) == LUA_TSTRING) {
-    *port = lua_tostring(L, 2);
+    *port = l_cstring(L, 2, fname, "port");
   } else if (!lua_isnoneornil(L, 2)) {
     lua_Integer p = l_checkint(L, 2, fname, "port");
     snprintf(pbuf, plen, "%lld", (long long)p);
@@ -91,7 +91,7 @@ static int l_resolve_idna(lua_State *L) {
   if (lua_type(L, 1) != LUA_TSTRING)
     return l_argerror(L, 1, "trio.socket.getaddrinfo", "host", "string or nil");
   char *out;
-  int r = lt_resolve_idna(lua_tostring(L, 1), &out);
+  int r = lt_resolve_idna(l_cstring(L, 1, "trio.socket.getaddrinfo", "host"), &out);
   if (r == -EINVAL)
     return l_raisef(L, "ValueError", "trio.socket.getaddrinfo: host %s cannot be encoded with IDNA",
                     lua_tostring(L, 1));

@@ -185,6 +185,17 @@ static double check_threshold(lua_State *L, int i, const char *fname) {
   return v;
 }
 
+/* The value of option 'name' (on the stack top) of the options table, argument #1. */
+static double check_option(lua_State *L, const char *fname, const char *name) {
+  if (lua_type(L, -1) != LUA_TNUMBER)
+    l_raisef(L, "TypeError", "%s: bad argument #1 'options' (%s must be a number, got %s)", fname, name,
+             luaL_typename(L, -1));
+  double v = lua_tonumber(L, -1);
+  if (isnan(v) || v < 0)
+    l_raisef(L, "ValueError", "%s: bad argument #1 'options' (%s must be a non-negative number)", fname, name);
+  return v;
+}
+
 /* trio.testing.MockClock{rate = 0, autojump_threshold = math.huge}  [-0, +1, e] */
 static int l_clock_new(lua_State *L) {
   const char *fname = "trio.testing.MockClock";
@@ -194,8 +205,8 @@ static int l_clock_new(lua_State *L) {
     lua_pushnil(L);
     while (lua_next(L, 1)) {
       const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
-      if (strcmp(k, "rate") == 0) rate = check_rate(L, lua_gettop(L), fname);
-      else if (strcmp(k, "autojump_threshold") == 0) threshold = check_threshold(L, lua_gettop(L), fname);
+      if (strcmp(k, "rate") == 0) rate = check_option(L, fname, "rate");
+      else if (strcmp(k, "autojump_threshold") == 0) threshold = check_option(L, fname, "autojump_threshold");
       else
         return l_raisef(L, "TypeError", "%s: bad argument #1 'options' (unknown option '%s')", fname,
                         luaL_tolstring(L, -2, NULL));

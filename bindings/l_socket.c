@@ -409,9 +409,9 @@ static int getiov(lua_State *L, int i, struct iovec *iov, int writable, const ch
   for (int k = 1; k <= n; k++) {
     size_t len;
     lua_rawgeti(L, i, k);
-    const char *p = writable ? (const char *)l_buffer_test(L, -1, &len)
-                             : l_checkbytes(L, lua_gettop(L), fname, "buffers", &len);
-    if (!p) l_argerror(L, i, fname, "buffers", "array of Buffers");
+    const char *p = !writable && lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len)
+                                                                : (const char *)l_buffer_test(L, -1, &len);
+    if (!p) l_argerror(L, i, fname, "buffers", writable ? "array of Buffers" : "array of strings or Buffers");
     lua_pop(L, 1);  /* anchored by the table */
     iov[k - 1].iov_base = (void *)p;
     iov[k - 1].iov_len = len;

@@ -237,3 +237,101 @@ describe("bad constructor values", function()
       "#1 'options' %(deadline must be a number, got string%)")
   end)
 end)
+
+describe("custom socket factories and resolvers", function()
+  local S = trio.socket
+
+  it("must be nil or objects with the method ltrio calls", h.async(function()
+    h.raises("TypeError", S.set_custom_socket_factory, 5)
+    h.raises("TypeError", S.set_custom_socket_factory, {})
+    h.raises("TypeError", S.set_custom_hostname_resolver, { getaddrinfo = 5 })
+    assert.is_nil(S.set_custom_socket_factory(nil))
+  end))
+
+  it("a factory that calls trio.socket.socket gets a real socket", h.async(function()
+    local made = 0
+    S.set_custom_socket_factory({ socket = function(_, f, t, p)
+      made = made + 1
+      return S.socket(f, t, p)
+    end })
+    local s <close> = S.socket()
+    S.set_custom_socket_factory(nil)
+    assert.are.equal(1, made)
+    assert.is_true(S.is_socket(s))
+  end))
+
+  it("a factory result that is not a socket is a TypeError", h.async(function()
+    S.set_custom_socket_factory({ socket = function() return nil end })
+    local err = h.raises("TypeError", S.socket)
+    S.set_custom_socket_factory(nil)
+    assert.matches("socket factory returned nil", err.message, 1, true)
+  end))
+
+  it("a resolver result that is not an array, or has no address, is an error", h.async(function()
+    S.set_custom_hostname_resolver({ getaddrinfo = function() return "x" end })
+    h.raises("TypeError", S.getaddrinfo, "example.test", 80)
+    S.set_custom_hostname_resolver({ getaddrinfo = function() return {} end })
+    local s <close> = S.socket()
+    local err = h.raises("gaierror", s.connect, s, { "example.test", 80 })
+    h.raises("TypeError", S.getnameinfo, { "127.0.0.1", 80 }, 0)  -- it has no getnameinfo
+    S.set_custom_hostname_resolver(nil)
+    assert.matches("no address for example.test", err.message, 1, true)
+  end))
+end)
+
+describe("strings that C would cut at a NUL byte", function()
+  it("are a ValueError", h.async(function()
+    local S = trio.socket
+    h.raises("ValueError", S.getaddrinfo, "localhost\0.evil.example", 80)
+    h.raises("ValueError", S.getaddrinfo, "localhost", "80\0")
+    local s <close> = S.socket()
+    h.raises("ValueError", s.bind, s, { "127.0.0.1\0junk", 0 })
+    h.raises("ValueError", S.getprotobyname, "tcp\0x")
+    h.raises("ValueError", S.if_nametoindex, "lo\0x")
+    h.raises("ValueError", S.inet_aton, "1.2.3.4\0x")
+  end))
+end)
+
+describe("high-level TCP functions", function()
+  it("reject ports outside 0-65535 (getaddrinfo would wrap them)", h.async(function()
+    h.errmatch(h.raises("ValueError", trio.open_tcp_stream, "127.0.0.1", 70000), "ValueError", "0%-65535")
+    h.raises("ValueError", trio.open_tcp_listeners, -1)
+    h.raises("ValueError", trio.serve_tcp, print, 65536)
+  end))
+
+  it("check serve options and listeners before serving", h.async(function()
+    h.errmatch(h.raises("TypeError", trio.serve_tcp, print, 0, { handler_nursery = 5 }), "TypeError",
+      "opts.handler_nursery")
+    h.raises("TypeError", trio.serve_listeners, print, { 5 })
+  end))
+
+  it("name themselves when called outside a run", function()
+    for name, call in pairs({
+      ["trio.open_tcp_stream"] = function() trio.open_tcp_stream("127.0.0.1", 80) end,
+      ["trio.open_tcp_listeners"] = function() trio.open_tcp_listeners(0) end,
+      ["trio.serve_tcp"] = function() trio.serve_tcp(print, 0) end,
+      ["trio.open_unix_socket"] = function() trio.open_unix_socket("/nonexistent") end,
+      ["trio.aclose_forcefully"] = function() trio.aclose_forcefully(trio.socket.socket()) end,
+    }) do
+      h.errmatch(h.raises("RuntimeError", call), "RuntimeError", name:gsub("%.", "%%."))
+    end
+  end)
+end)
+
+describe("trio.Buffer", function()
+  it("needs its size and has no fields to set", function()
+    h.raises("TypeError", trio.Buffer)
+    local b = trio.Buffer(2)
+    h.raises("AttributeError", function() b.x = 1 end)
+    assert.are.equal(0, #trio.Buffer(0))
+  end)
+end)
+
+describe("argument numbers in messages", function()
+  it("sendmsg names its buffers argument #1, MockClock its options", h.async(function()
+    local a, b = trio.socket.socketpair()
+    h.errmatch(h.raises("TypeError", a.sendmsg, a, { 5 }), "TypeError", "#1 'buffers'")
+    a:close(); b:close()
+    h.errmatch(h.raises("ValueError", trio.testing.MockClock, { rate = -1 }), "ValueError", "#1 'options'")
+  end))
+end)

@@ -104,10 +104,13 @@ return function(trio, core, util)
   -- [async] Connects to host:port and returns a SocketStream.
   local function open_tcp_stream(host, port, opts)
     local fname = "trio.open_tcp_stream"
+    core.checkasync(fname)
     if type(host) ~= "string" then
       util.argvalue(fname, 1, "host", "string expected", host)
+    elseif host:find("\0", 1, true) then
+      util.argvalue(fname, 1, "host", "host name without a NUL byte expected", host)
     end
-    if math.type(port) ~= "integer" then port = util.checkint(port, fname, 2, "port") end
+    port = util.checkport(port, fname, 2)
     opts = util.checkopts(opts, fname, 3, allowed)
     local delay = opts.happy_eyeballs_delay
     if delay == nil then
@@ -156,6 +159,7 @@ return function(trio, core, util)
 
   -- [async] Connects to the AF_UNIX stream socket at 'path'.
   local function open_unix_socket(path)
+    core.checkasync("trio.open_unix_socket")
     if type(path) ~= "string" then
       argerror("trio.open_unix_socket", 1, "path", "string expected", path)
     end

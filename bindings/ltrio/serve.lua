@@ -51,7 +51,8 @@ return function(trio, core, util)
 
   -- 'i' is the argument number of 'port' (opts follow it).
   local function check_port_backlog(fname, i, port, opts)
-    if math.type(port) ~= "integer" then port = util.checkint(port, fname, i, "port") end
+    core.checkasync(fname)
+    port = util.checkport(port, fname, i)
     local backlog = opts.backlog
     if backlog == nil then
       backlog = MAX_BACKLOG
@@ -159,12 +160,21 @@ return function(trio, core, util)
 
   local serve_opts = {handler_nursery = true, log = true}
 
-  local function serve(fname, handler, listeners, opts)
+  -- A Nursery, or any object with a start_soon method.
+  local function check_handler_nursery(fname, v)
+    if v == nil then return end
+    local ok, start_soon = pcall(function() return v.start_soon end)
+    if not ok or not pcall(util.checkcallable, start_soon, fname, 3, "opts.handler_nursery") then
+      argerror(fname, 3, "opts.handler_nursery", "Nursery (an object with start_soon) expected", v)
+    end
+  end
+
+  local function serve(fname, i, handler, listeners, opts)
     local handler_nursery, log = opts.handler_nursery, opts.log
     if log == nil then
       log = stderr_log
     else
-      util.checkcallable(log, fname, 3, "opts.log")
+      util.checkcallable(log, fname, i, "opts.log")
     end
     trio.open_nursery(function(nursery)
       handler_nursery = handler_nursery or nursery
@@ -183,8 +193,16 @@ return function(trio, core, util)
     if type(listeners) ~= "table" then
       argerror(fname, 2, "listeners", "array of listeners expected", listeners)
     end
+    for _, listener in ipairs(listeners) do
+      local ok, accept = pcall(function() return listener.accept end)
+      if not ok or type(accept) ~= "function" then
+        argerror(fname, 2, "listeners", "array of listeners (objects with an accept method) expected", listener)
+      end
+    end
     opts = util.checkopts(opts, fname, 3, serve_opts)
-    serve(fname, handler, listeners, opts)
+    check_handler_nursery(fname, opts.handler_nursery)
+    core.checkasync(fname)
+    serve(fname, 3, handler, listeners, opts)
   end
 
   local serve_tcp_opts = {host = true, backlog = true, handler_nursery = true, log = true}
@@ -195,8 +213,9 @@ return function(trio, core, util)
     util.checkcallable(handler, fname, 1, "handler")
     opts = util.checkopts(opts, fname, 3, serve_tcp_opts)
     if opts.log ~= nil then util.checkcallable(opts.log, fname, 3, "opts.log") end
+    check_handler_nursery(fname, opts.handler_nursery)
     local listeners = open_listeners(fname, 2, port, opts)
-    serve(fname, handler, listeners, opts)
+    serve(fname, 3, handler, listeners, opts)
   end
 
   trio.open_tcp_listeners = open_tcp_listeners

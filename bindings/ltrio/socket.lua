@@ -40,25 +40,57 @@ return function(trio, core)
     return nil
   end
 
-  -- A setter of this run's hook 'field' that returns the previous one.
-  local function hook_setter(fname, field)
+  local function callable(v)
+    if type(v) == "function" then return true end
+    local mt = debug.getmetatable(v)
+    return type(mt) == "table" and rawget(mt, "__call") ~= nil
+  end
+
+  -- A setter of this run's hook 'field' that returns the previous one; the hook is
+  -- nil or an object with a callable 'method'.
+  local function hook_setter(fname, field, method)
     return function(v)
+      if v ~= nil then
+        local ok, m = pcall(function() return v[method] end)
+        if not ok or not callable(m) then
+          raise("TypeError", "%s: bad argument #1 (nil or an object with a '%s' method expected, got %s)",
+            fname, method, type(v))
+        end
+      end
       local h = run_hooks(fname)
       local prev = h[field]
       h[field] = v
       return prev
     end
   end
-  socket.set_custom_socket_factory = hook_setter("trio.socket.set_custom_socket_factory", "factory")
-  socket.set_custom_hostname_resolver = hook_setter("trio.socket.set_custom_hostname_resolver", "resolver")
+  socket.set_custom_socket_factory = hook_setter("trio.socket.set_custom_socket_factory", "factory", "socket")
+  socket.set_custom_hostname_resolver = hook_setter("trio.socket.set_custom_hostname_resolver", "resolver",
+    "getaddrinfo")
 
   -- ---- constructors --------------------------------------------------------------------
+
+  -- Tasks running their run's socket factory: a socket() they call inside it is a
+  -- real one, so a factory can wrap real sockets (instead of calling itself forever).
+  local in_factory = setmetatable({}, { __mode = "k" })
+
+  local function from_factory(task, ok, s, ...)
+    in_factory[task] = nil
+    if not ok then error(s, 0) end
+    if type(s) ~= "table" and type(s) ~= "userdata" then
+      raise("TypeError", "trio.socket.socket: the socket factory returned %s, not a socket", type(s))
+    end
+    return s, ...
+  end
 
   function socket.socket(family, type_, proto, fileno)
     if fileno == nil then
       local h = current_hooks()
-      if h and h.factory then
-        return h.factory:socket(family or C.AF_INET, type_ or C.SOCK_STREAM, proto or 0)
+      local ok, task = false, nil
+      if h and h.factory then ok, task = pcall(core.current_task) end
+      if ok and not in_factory[task] then
+        in_factory[task] = true
+        return from_factory(task, pcall(h.factory.socket, h.factory,
+          family or C.AF_INET, type_ or C.SOCK_STREAM, proto or 0))
       end
     end
     return core.socket(family, type_, proto, fileno)
@@ -143,7 +175,9 @@ return function(trio, core)
   -- Completes entries a custom resolver gave by position only or by name only.
   local names = { "family", "type", "proto", "canonname", "sockaddr" }
   local function complete(res)
-    if type(res) ~= "table" then return res end
+    if type(res) ~= "table" then
+      raise("TypeError", "trio.socket.getaddrinfo: the hostname resolver returned %s, not an array", type(res))
+    end
     for _, e in ipairs(res) do
       if type(e) == "table" then
         for i, n in ipairs(names) do
@@ -178,6 +212,9 @@ return function(trio, core)
     if h and h.resolver then
       core.checkasync("trio.socket.getnameinfo")
       checkpoint_if_cancelled()
+      if not callable(h.resolver.getnameinfo) then
+        raise("TypeError", "trio.socket.getnameinfo: the hostname resolver has no getnameinfo method")
+      end
       return h.resolver:getnameinfo(sockaddr, flags)
     end
     return core.getnameinfo(sockaddr, flags)
@@ -197,7 +234,10 @@ return function(trio, core)
       flags = flags | C.AI_V4MAPPED
     end
     local res = socket.getaddrinfo(host, port, family, sock.type, sock.proto, flags)
-    local sa = res[1][5]
+    local sa = type(res) == "table" and type(res[1]) == "table" and res[1][5]
+    if type(sa) ~= "table" then
+      raise("gaierror", "trio.socket: the hostname resolver gave no address for %s", tostring(host))
+    end
     if family == C.AF_INET6 then
       return { sa[1], sa[2], addr[3] or sa[3] or 0, addr[4] or sa[4] or 0 }
     end

@@ -92,6 +92,13 @@ return function(trio, core)
     argerror(fname, i, param, "integer expected", v)
   end
 
+  -- A TCP port: an integer from 0 to 65535 (getaddrinfo would silently wrap others).
+  local function checkport(v, fname, i)
+    local port = checkint(v, fname, i, "port")
+    if port < 0 or port > 65535 then argvalue(fname, i, "port", "port must be 0-65535", v) end
+    return port
+  end
+
   -- An option table: nil or a table whose keys are all in 'allowed'.
   local function checkopts(opts, fname, i, allowed)
     if opts == nil then return {} end
@@ -130,7 +137,7 @@ return function(trio, core)
 
   local util = {
     newerror = newerror, raise = raise, argerror = argerror, argvalue = argvalue,
-    checkint = checkint, checkopts = checkopts, checkcallable = checkcallable,
+    checkint = checkint, checkport = checkport, checkopts = checkopts, checkcallable = checkcallable,
   }
 
   ---------------------------------------------------------------------------------
@@ -407,6 +414,7 @@ return function(trio, core)
   -- aclose_forcefully: aclose() inside an already-cancelled scope, so it never waits.
 
   local function aclose_forcefully(resource)
+    core.checkasync("trio.aclose_forcefully")
     if resource == nil or (type(resource) ~= "table" and type(resource) ~= "userdata") then
       argerror("trio.aclose_forcefully", 1, "resource", "closable object expected", resource)
     end
