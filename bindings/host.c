@@ -273,6 +273,23 @@ static void print_error(lua_State *L) {
   lua_pop(L, 1);
 }
 
+/* print_held_errors(err): prints the errors held in field 'errors' of err
+** (open_tcp_stream's OSError holds one per connection attempt), one per line; an
+** ErrorGroup's message already shows its errors. [-0, +0, e] */
+static int l_print_held_errors(lua_State *L) {
+  if (lua_type(L, 1) != LUA_TTABLE) return 0;
+  lua_getfield(L, 1, "type");
+  int group = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "ErrorGroup") == 0;
+  if (group || lua_getfield(L, 1, "errors") != LUA_TTABLE) return 0;
+  lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, -1, i);
+    fprintf(stderr, "  %s\n", luaL_tolstring(L, -1, NULL));
+    lua_pop(L, 2);
+  }
+  return 0;
+}
+
 /* Reports the error that ended the run: [-1, +0, m]; runs under lua_pcall. Returns
 ** true when the error is a KeyboardInterrupt (nothing printed then). */
 static int l_host_report(lua_State *L) {
@@ -288,7 +305,11 @@ static int l_host_report(lua_State *L) {
     return 1;
   }
   lua_settop(L, 1);
+  lua_pushvalue(L, 1);
   print_error(L);
+  lua_pushcfunction(L, l_print_held_errors);
+  lua_pushvalue(L, 1);
+  if (lua_pcall(L, 1, 0, 0) != LUA_OK) lua_pop(L, 1);  /* a __tostring that raises: skip the rest */
   /* the failing task's name and traceback, recorded by the core */
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
   lua_getfield(L, -1, "ltrio.core");  /* loaded by the driver */

@@ -335,3 +335,25 @@ describe("argument numbers in messages", function()
     h.errmatch(h.raises("ValueError", trio.testing.MockClock, { rate = -1 }), "ValueError", "#1 'options'")
   end))
 end)
+
+describe("the host binary reporting a failed open_tcp_stream", function()
+  it("prints why each connection attempt failed", function()
+    local script = os.tmpname()
+    local f = assert(io.open(script, "w"))
+    f:write([[
+      local trio = require "ltrio"
+      local l = trio.socket.socket()
+      l:bind({ "127.0.0.1", 0 })
+      local port = l:getsockname()[2]
+      l:close()                      -- nothing listens there now
+      trio.open_tcp_stream("127.0.0.1", port)
+    ]])
+    f:close()
+    local p = io.popen(h.q(h.ltrio_bin) .. " " .. h.q(script) .. " 2>&1")
+    local out = p:read("a")
+    local ok = p:close()
+    os.remove(script)
+    assert.is_falsy(ok)
+    assert.matches("^ltrio: OSError: all attempts to connect to 127%.0%.0%.1:%d+ failed\n  OSError: [^\n]*Connection refused\ntask 'main'", out)
+  end)
+end)
