@@ -141,7 +141,8 @@ static void push_task_name(lua_State *L, task_t *t, int ud) {
   lua_getiuservalue(L, ud, 2);
   if (lua_isfunction(L, -1)) {
     lua_getinfo(L, ">S", &ar);
-    lua_pushfstring(L, "%s:%d", ar.short_src, ar.linedefined);
+    if (ar.linedefined < 0) lua_pushstring(L, ar.short_src);  /* a C function: "[C]" */
+    else lua_pushfstring(L, "%s:%d", ar.short_src, ar.linedefined);
   } else {
     lua_pop(L, 1);
     lua_pushliteral(L, "?");

@@ -357,3 +357,14 @@ describe("the host binary reporting a failed open_tcp_stream", function()
     assert.matches("^ltrio: OSError: all attempts to connect to 127%.0%.0%.1:%d+ failed\n  OSError: [^\n]*Connection refused\ntask 'main'", out)
   end)
 end)
+
+describe("a task running a C function", function()
+  it("is named [C]", function()
+    local names = {}
+    local inst = { task_spawned = function(_, t) names[#names + 1] = t.name end }
+    h.checked(trio.run_with, { instruments = { inst } }, function()
+      trio.open_nursery(function(n) n:start_soon(trio.sleep, 0) end)
+    end)
+    assert.are.same({ "main", "[C]" }, names)
+  end)
+end)
