@@ -123,6 +123,7 @@ void *l_testudata(lua_State *L, int i, const void *mt) {
 static int argnum(const char *fname, int i) { return strchr(fname, ':') ? i - 1 : i; }
 
 static const char *describe(lua_State *L, int i) {
+  if (lua_type(L, i) == LUA_TNUMBER && isnan(lua_tonumber(L, i))) return "nan";  /* not "-nan" */
   if (lua_type(L, i) == LUA_TNUMBER || lua_type(L, i) == LUA_TBOOLEAN ||
       lua_type(L, i) == LUA_TSTRING)
     return lua_type(L, i) == LUA_TSTRING ? lua_pushfstring(L, "string \"%s\"", lua_tostring(L, i))

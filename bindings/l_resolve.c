@@ -175,9 +175,9 @@ static int l_resolve_getaddrinfo_thread(lua_State *L) {
 static int l_resolve_getnameinfo(lua_State *L) {
   const char *fname = "trio.socket.getnameinfo";
   l_task_t *t = l_checkasync(L, fname);
+  if (!lua_istable(L, 1)) return l_argerror(L, 1, fname, "sockaddr", "table");
   int flags = (int)l_checkint(L, 2, fname, "flags");
   l_sockaddr_t sa;
-  if (!lua_istable(L, 1)) return l_argerror(L, 1, fname, "sockaddr", "table");
   lua_rawgeti(L, 1, 1);
   const char *host = lua_tostring(L, -1);
   int family = host && strchr(host, ':') ? AF_INET6 : AF_INET;

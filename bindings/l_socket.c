@@ -558,6 +558,7 @@ static int l_socket_sendto(lua_State *L) {
   while (top > 3 && lua_isnil(L, top)) top--;
   lua_settop(L, top);
   if (top <= 3) {  /* sendto(data, addr): flags 0 */
+    if (lua_isnoneornil(L, 3)) return l_argerror(L, 3, "socket:sendto", "address", "address");
     lua_settop(L, 3);
     lua_pushinteger(L, 0);
     lua_insert(L, 3);

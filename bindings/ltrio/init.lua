@@ -37,6 +37,7 @@ end
 
 local function got(v)
   if v == nil then return "nil" end
+  if v ~= v then return "nan" end  -- tostring gives "-nan" or "nan" by sign bit
   local t = type(v)
   if t == "number" or t == "boolean" then return tostring(v) end
   return t

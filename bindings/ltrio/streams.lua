@@ -60,12 +60,13 @@ return function(trio, core)
   -- the type name, or for a number where an integer was expected, the number.
   local function typename(v, expected)
     if type(v) == "number" and expected and expected:find("integer", 1, true) then
-      return tostring(v)
+      return v ~= v and "nan" or tostring(v)
     end
     return type(v)
   end
   local function describe(v)
     local t = type(v)
+    if v ~= v then return "nan" end
     if t == "string" then return string.format('string "%s"', v) end
     if t == "number" or t == "boolean" then return tostring(v) end
     return t
