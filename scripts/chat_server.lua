@@ -11,10 +11,17 @@
 
 local trio = require "ltrio"
 
-local port = math.tointeger(tonumber(arg[1] or "0"))
+-- A port argument: an integer in 0..65535, or nil.
+local function port_arg(s)
+  local port = math.tointeger(tonumber(s or ""))
+  if port and port >= 0 and port <= 65535 then return port end
+  return nil
+end
+
+local port = port_arg(arg[1] or "0")
 local host = arg[2]
 if not port then
-  io.stderr:write("usage: chat_server.lua PORT [HOST]\n")
+  io.stderr:write("usage: chat_server.lua PORT [HOST]  (PORT in 0..65535; 0 picks a free port)\n")
   os.exit(2)
 end
 
@@ -69,9 +76,16 @@ local function session(stream, client, rx)
   end)
 end
 
+-- One task per client. Its channel's receiving end is closed on every exit, a
+-- cancellation included; the sending end is closed before the client's "left".
 local function handler(stream)
-  local peer = stream.socket:getpeername()
-  local tx, rx = trio.open_memory_channel(QUEUE)
+  local known, peer = trio.pcall(stream.socket.getpeername, stream.socket)
+  if not known then   -- reset before it was served: ENOTCONN
+    if trio.iserror(peer, "OSError") then return end
+    error(peer, 0)
+  end
+  local tx, receiving_end = trio.open_memory_channel(QUEUE)
+  local rx <close> = receiving_end
   local client = {name = tostring(peer), tx = tx}
   clients[client] = true
   hub_tx:send_nowait{from = client, text = "* " .. client.name .. " joined"}
@@ -87,7 +101,12 @@ end
 
 trio.open_nursery(function(nursery)
   nursery:start_soon(broadcaster)
-  local listeners = nursery:start(trio.serve_tcp, handler, port, {host = host})
+  local ok, listeners = trio.pcall(nursery.start, nursery, trio.serve_tcp, handler, port, {host = host})
+  if not ok then   -- the port is in use, the host does not resolve, ...
+    if not trio.iserror(listeners, "OSError") then error(listeners, 0) end
+    io.stderr:write("chat_server: ", tostring(listeners), "\n")
+    os.exit(1)
+  end
   for _, listener in ipairs(listeners) do
     print("chat_server: listening on " .. tostring(listener.socket:getsockname()))
   end

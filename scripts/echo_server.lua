@@ -8,10 +8,17 @@
 
 local trio = require "ltrio"
 
-local port = math.tointeger(tonumber(arg[1] or "0"))
+-- A port argument: an integer in 0..65535, or nil.
+local function port_arg(s)
+  local port = math.tointeger(tonumber(s or ""))
+  if port and port >= 0 and port <= 65535 then return port end
+  return nil
+end
+
+local port = port_arg(arg[1] or "0")
 local host = arg[2]
 if not port then
-  io.stderr:write("usage: echo_server.lua PORT [HOST]\n")
+  io.stderr:write("usage: echo_server.lua PORT [HOST]  (PORT in 0..65535; 0 picks a free port)\n")
   os.exit(2)
 end
 
@@ -37,7 +44,12 @@ local function handler(stream)
 end
 
 trio.open_nursery(function(nursery)
-  local listeners = nursery:start(trio.serve_tcp, handler, port, {host = host})
+  local ok, listeners = trio.pcall(nursery.start, nursery, trio.serve_tcp, handler, port, {host = host})
+  if not ok then   -- the port is in use, the host does not resolve, ...
+    if not trio.iserror(listeners, "OSError") then error(listeners, 0) end
+    io.stderr:write("echo_server: ", tostring(listeners), "\n")
+    os.exit(1)
+  end
   for _, listener in ipairs(listeners) do
     print("echo_server: listening on " .. tostring(listener.socket:getsockname()))
   end

@@ -28,7 +28,10 @@ local function child(path)
       fd = string.unpack("i", cmsg[3])
     end
   end
-  if not fd then error("fd_passing child: no fd received (got " .. #data .. " bytes)", 0) end
+  if not fd then
+    io.stderr:write("fd_passing child: no fd received (got " .. #data .. " bytes)\n")
+    os.exit(1)
+  end
   print("child: received fd " .. fd .. " with message " .. show(data))
   local conn <close> = trio.SocketStream(socket.socket(nil, nil, nil, fd))
   local line = ""
@@ -42,8 +45,16 @@ local function child(path)
   io.stdout:flush()
 end
 
+-- The interpreter that runs this script: arg's lowest index (options such as -W or -e
+-- come between it and the script).
+local function interpreter()
+  local i = -1
+  while arg[i - 1] do i = i - 1 end
+  return arg[i] or os.getenv("LTRIO_HOST") or "ltrio"
+end
+
 local function demo()
-  local host = arg[-1] or os.getenv("LTRIO_HOST") or "ltrio"
+  local host = interpreter()
   local path = os.tmpname()
   os.remove(path)   -- only the name is wanted: bind creates the socket file
 
@@ -58,10 +69,10 @@ local function demo()
   local cmd = quote(host) .. " " .. quote(arg[0]) .. " child " .. quote(path)
   local proc = io.popen(cmd, "r")
 
-  local ok, err = trio.pcall(function()
+  local ok, answer = trio.pcall(function()
     local channel <close> = (unix:accept())
     local client <close> = trio.open_tcp_stream("127.0.0.1", addr[2])
-    local accepted = listener:accept()
+    local accepted <close> = listener:accept()   -- closed on every exit, an error included
     local fd = accepted.socket:fileno()
     channel:sendmsg({"here you go"}, {{socket.SOL_SOCKET, socket.SCM_RIGHTS, string.pack("i", fd)}})
     accepted:close()   -- the child now holds the only server-side copy
@@ -75,16 +86,28 @@ local function demo()
       answer = answer .. data
     end
     io.write("client: got ", show(answer), "\n")
-    if not answer:find("child process answers: hello from the client", 1, true) then
-      error("fd_passing: unexpected answer", 0)
-    end
+    return answer
   end)
   os.remove(path)
   -- The child has finished (it answered and closed); its output is complete.
   io.write(proc:read("a"))
   local closed = proc:close()
-  if not ok then error(err, 0) end
-  if not closed then error("fd_passing: the child failed", 0) end
+  local failure
+  if not ok then   -- 'answer' is the error: a network error is reported, not traced back
+    if not (trio.iserror(answer, "OSError") or trio.iserror(answer, "BrokenResourceError")
+        or trio.iserror(answer, "ClosedResourceError")) then
+      error(answer, 0)
+    end
+    failure = tostring(answer)
+  elseif not answer:find("child process answers: hello from the client", 1, true) then
+    failure = "unexpected answer"
+  elseif not closed then
+    failure = "the child failed"
+  end
+  if failure then
+    io.stderr:write("fd_passing: " .. failure .. "\n")   -- one write: the child shares stderr
+    os.exit(1)
+  end
   print("fd_passing: ok")
 end
 

@@ -8,14 +8,22 @@
 --
 --   wrk -t2 -c64 -d10s http://127.0.0.1:PORT/
 --
--- Request bodies announced by Content-Length are read and ignored.
+-- Request bodies announced by Content-Length are read and ignored, up to 1 GiB (a larger
+-- one gets 413, an invalid length 400); a request head is limited to 64 KiB (400).
 
 local trio = require "ltrio"
 
-local port = math.tointeger(tonumber(arg[1] or "8080"))
+-- A port argument: an integer in 0..65535, or nil.
+local function port_arg(s)
+  local port = math.tointeger(tonumber(s or ""))
+  if port and port >= 0 and port <= 65535 then return port end
+  return nil
+end
+
+local port = port_arg(arg[1] or "8080")
 local host = arg[2]
 if not port then
-  io.stderr:write("usage: http_hello.lua PORT [HOST]\n")
+  io.stderr:write("usage: http_hello.lua PORT [HOST]  (PORT in 0..65535; 0 picks a free port)\n")
   os.exit(2)
 end
 
@@ -25,12 +33,16 @@ local RESPONSE = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length:
 local RESPONSE_CLOSE = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " ..
   #BODY .. "\r\nConnection: close\r\n\r\n" .. BODY
 local BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-local MAX_HEAD = 65536
+local TOO_LARGE = "HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+local MAX_HEAD = 65536     -- bytes in one request head
+local MAX_BODY = 1 << 30   -- bytes in one request body (discarded as they arrive, never kept)
 
--- Parses one request head; returns keep_alive, body_length, or nil when malformed.
+-- Parses one request head; returns keep_alive, body_length, or nil and the response
+-- that refuses it: 400 when malformed (a Content-Length that is not digits, or two that
+-- differ), 413 when the body would exceed MAX_BODY.
 local function parse_head(head)
   local version = head:match("^%u+ %S+ HTTP/(%d%.%d)\r\n")
-  if not version then return nil end
+  if not version then return nil, BAD_REQUEST end
   local lower = head:lower()
   local connection = lower:match("\r\nconnection:%s*([^\r]*)")
   local keep_alive
@@ -39,40 +51,54 @@ local function parse_head(head)
   else
     keep_alive = not (connection and connection:find("close"))
   end
-  local length = tonumber(lower:match("\r\ncontent%-length:%s*(%d+)") or "0")
-  return keep_alive, length
+  local length
+  for value in lower:gmatch("\r\ncontent%-length:[ \t]*([^\r]*)") do
+    local digits = value:match("^(%d+)[ \t]*$")
+    if not digits then return nil, BAD_REQUEST end
+    local n = #digits <= 15 and tonumber(digits) or math.huge   -- an integer, never a float
+    if n > MAX_BODY then return nil, TOO_LARGE end
+    if length and length ~= n then return nil, BAD_REQUEST end
+    length = n
+  end
+  return keep_alive, length or 0
 end
 
+-- Answers the requests of one connection in order. The bytes not yet parsed are
+-- buffer[pos..]; only a request head is kept whole (up to MAX_HEAD), a body is counted
+-- off in 'skip' as it arrives, and 'answer' is the response due once it has all come.
 local function serve(stream)
-  local buffer = ""
+  local buffer, pos = "", 1
+  local skip, answer = 0, nil
   while true do
-    -- Answer every complete request in the buffer, batching the responses.
-    local out, pos = {}, 1
+    local out = {}   -- the responses due, sent in one batch
     while true do
+      if answer then
+        local n = math.min(skip, #buffer - pos + 1)
+        pos, skip = pos + n, skip - n
+        if skip > 0 then break end   -- the body has not all arrived
+        out[#out + 1] = answer
+        if answer == RESPONSE_CLOSE then
+          stream:send_all(table.concat(out))
+          return
+        end
+        answer = nil
+      end
       local head_end = buffer:find("\r\n\r\n", pos, true)
-      if not head_end then break end
-      local keep_alive, length = parse_head(buffer:sub(pos, head_end + 1))
-      if keep_alive == nil then
-        out[#out + 1] = BAD_REQUEST
+      local head_size = head_end and head_end + 4 - pos or #buffer - pos + 1
+      if not head_end and head_size <= MAX_HEAD then break end   -- more of the head to come
+      local keep_alive, length = nil, BAD_REQUEST
+      if head_size <= MAX_HEAD then keep_alive, length = parse_head(buffer:sub(pos, head_end + 1)) end
+      if keep_alive == nil then   -- refused: 'length' is the response
+        out[#out + 1] = length
         stream:send_all(table.concat(out))
         return
       end
-      local next_pos = head_end + 4 + length
-      if next_pos - 1 > #buffer then break end   -- the body has not all arrived
-      pos = next_pos
-      if not keep_alive then
-        out[#out + 1] = RESPONSE_CLOSE
-        stream:send_all(table.concat(out))
-        return
-      end
-      out[#out + 1] = RESPONSE
+      pos, skip = head_end + 4, length
+      answer = keep_alive and RESPONSE or RESPONSE_CLOSE
     end
     if #out > 0 then stream:send_all(#out == 1 and out[1] or table.concat(out)) end
-    buffer = pos > 1 and buffer:sub(pos) or buffer
-    if #buffer > MAX_HEAD then
-      stream:send_all(BAD_REQUEST)
-      return
-    end
+    buffer = pos > #buffer and "" or buffer:sub(pos)
+    pos = 1
     local data = stream:receive_some(16384)
     if data == "" then return end
     buffer = buffer == "" and data or buffer .. data
@@ -88,7 +114,12 @@ local function handler(stream)
 end
 
 trio.open_nursery(function(nursery)
-  local listeners = nursery:start(trio.serve_tcp, handler, port, {host = host})
+  local ok, listeners = trio.pcall(nursery.start, nursery, trio.serve_tcp, handler, port, {host = host})
+  if not ok then   -- the port is in use, the host does not resolve, ...
+    if not trio.iserror(listeners, "OSError") then error(listeners, 0) end
+    io.stderr:write("http_hello: ", tostring(listeners), "\n")
+    os.exit(1)
+  end
   for _, listener in ipairs(listeners) do
     print("http_hello: listening on " .. tostring(listener.socket:getsockname()))
   end

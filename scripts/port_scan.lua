@@ -8,12 +8,21 @@
 
 local trio = require "ltrio"
 
+-- A port argument: an integer in 0..65535, or nil.
+local function port_arg(s)
+  local port = math.tointeger(tonumber(s or ""))
+  if port and port >= 0 and port <= 65535 then return port end
+  return nil
+end
+
 local host = arg[1]
-local first, last = math.tointeger(tonumber(arg[2] or "")), math.tointeger(tonumber(arg[3] or ""))
+local first, last = port_arg(arg[2]), port_arg(arg[3])
 local concurrency = math.tointeger(tonumber(arg[4] or "100"))
 local timeout = tonumber(arg[5] or "1")
-if not host or not first or not last or not concurrency or concurrency < 1 or not timeout then
-  io.stderr:write("usage: port_scan.lua HOST FROM TO [CONCURRENCY] [TIMEOUT]\n")
+if not host or not first or not last or first > last or not concurrency or concurrency < 1
+    or not timeout or timeout <= 0 then
+  io.stderr:write("usage: port_scan.lua HOST FROM TO [CONCURRENCY] [TIMEOUT]\n",
+    "  (0 <= FROM <= TO <= 65535, CONCURRENCY >= 1, TIMEOUT in seconds > 0)\n")
   os.exit(2)
 end
 

@@ -12,10 +12,20 @@ local function need_host()
   h.skip_unless(h.exists(LTRIO), LTRIO .. " is missing: run make first")
 end
 
--- Runs a script to completion; returns its stdout, its exit code and its stderr.
-local function run(script, args, stdin)
+-- Lua code to run before a script ('ltrio -e'), saved in a temporary file: a test hook
+-- that patches what the script uses and reports on stderr. Returns the option.
+local function hook_option(code)
+  if not code then return "" end
+  return string.format("-e %s ", h.q(string.format("dofile(%q)", h.tmpfile(code))))
+end
+
+-- Runs a script to completion (at most 60 s: a script that should have exited but
+-- serves or waits instead ends with status 124); returns its stdout, its exit code and
+-- its stderr. 'hook' is Lua code run before the script (see hook_option).
+local function run(script, args, stdin, hook)
   local errfile = os.tmpname()
-  local cmd = string.format("%s %s%s %s 2>%s", LTRIO, SCRIPTS, script, args or "", errfile)
+  local cmd = string.format("timeout 60 %s %s%s%s %s 2>%s", LTRIO, hook_option(hook), SCRIPTS, script,
+    args or "", errfile)
   -- 'stdin' is a printf format: "a\\nb\\n" feeds two lines
   if stdin then cmd = string.format("printf '%s' | %s", stdin, cmd) end
   local p = io.popen(cmd, "r")
@@ -26,12 +36,21 @@ local function run(script, args, stdin)
   return out, code, err
 end
 
+-- Asserts that a run ended with a usage message and status 2, without a traceback.
+local function assert_usage(script, args)
+  local out, code, err = run(script, args)
+  assert.are.equal(2, code, script .. " " .. args .. ": " .. out .. err)
+  assert.matches("^usage: " .. script:gsub("%.", "%%."), err)
+  assert.is_nil(err:find("traceback", 1, true), err)
+end
+
 -- Starts a server script; returns {pid, port, line, stop = function}. The first line
--- the script prints ("NAME: listening on 127.0.0.1:PORT") gives the port.
-local function start(script, args)
+-- the script prints ("NAME: listening on 127.0.0.1:PORT") gives the port. 'hook' is Lua
+-- code run before the script; server.stderr holds what it wrote once stopped.
+local function start(script, args, hook)
   local errfile = os.tmpname()
-  local p = io.popen(string.format("echo $$; exec %s %s%s %s 2>%s", LTRIO, SCRIPTS, script,
-    args or "", errfile), "r")
+  local p = io.popen(string.format("echo $$; exec %s %s%s%s %s 2>%s", LTRIO, hook_option(hook), SCRIPTS,
+    script, args or "", errfile), "r")
   local pid = assert(tonumber(p:read("l")), "no pid")
   local line = p:read("l")
   local server = {pid = pid, line = line, errfile = errfile}
@@ -111,6 +130,14 @@ describe("scripts/echo_server.lua and scripts/echo_client.lua", function()
     assert.are.equal(1, code)
     assert.matches("all attempts to connect", err, 1, true)
   end)
+
+  it("reject a port outside 0..65535 with a usage message", function()
+    need_host()
+    for _, port in ipairs{"-1", "65536", "70000"} do
+      assert_usage("echo_server.lua", port .. " 127.0.0.1")
+      assert_usage("echo_client.lua", "127.0.0.1 " .. port .. " x")
+    end
+  end)
 end)
 
 describe("scripts/udp_echo.lua", function()
@@ -121,6 +148,42 @@ describe("scripts/udp_echo.lua", function()
     server.stop()
     assert.are.equal(0, code, err)
     assert.are.equal("a datagram\n", out)
+  end)
+
+  it("the client reports a refused datagram without a traceback and fails", function()
+    need_host()
+    local server = start("udp_echo.lua", "server 0 127.0.0.1")
+    server.stop()   -- its port is now free: the kernel answers ICMP port unreachable
+    local out, code, err = run("udp_echo.lua", "client 127.0.0.1 " .. server.port .. " hi 0.3")
+    assert.are.equal(1, code, out .. err)
+    assert.are.equal("", out)
+    assert.matches("^udp_echo: no reply from 127%.0%.0%.1:" .. server.port, err)
+    assert.is_nil(err:find("traceback", 1, true), err)
+  end)
+
+  it("rejects a port outside 0..65535 or a negative timeout with a usage message", function()
+    need_host()
+    for _, port in ipairs{"-1", "65536", "70000"} do
+      assert_usage("udp_echo.lua", "server " .. port .. " 127.0.0.1")
+      assert_usage("udp_echo.lua", "client 127.0.0.1 " .. port .. " hi")
+    end
+    assert_usage("udp_echo.lua", "client 127.0.0.1 7 hi -1")
+    assert_usage("udp_echo.lua", "client 127.0.0.1 7 hi 0")
+  end)
+end)
+
+describe("the server scripts", function()
+  it("report a port already in use without a traceback and exit 1", function()
+    need_host()
+    for _, script in ipairs{"echo_server.lua", "chat_server.lua", "http_hello.lua", "udp_echo.lua"} do
+      local mode = script == "udp_echo.lua" and "server " or ""
+      local server = start(script, mode .. "0 127.0.0.1")
+      local out, code, err = run(script, mode .. server.port .. " 127.0.0.1")
+      server.stop()
+      assert.are.equal(1, code, script .. ": " .. out .. err)
+      local name = script:gsub("%.lua$", "")
+      assert.matches("^" .. name .. ": OSError: %[Errno %d+%] Address already in use\n$", err)
+    end
   end)
 end)
 
@@ -153,9 +216,20 @@ describe("scripts/port_scan.lua", function()
     assert.matches("\n?" .. p .. " open\n", out)
     assert.matches("port_scan: %d+ of 11 ports open on 127.0.0.1", out)
   end)
+
+  it("rejects FROM > TO, ports outside 0..65535 and a negative timeout", function()
+    need_host()
+    assert_usage("port_scan.lua", "127.0.0.1 10 1")
+    assert_usage("port_scan.lua", "127.0.0.1 -1 10")
+    assert_usage("port_scan.lua", "127.0.0.1 65535 65536")
+    assert_usage("port_scan.lua", "127.0.0.1 1 10 5 -1")
+    assert_usage("port_scan.lua", "127.0.0.1 1 10 0")
+  end)
 end)
 
 describe("scripts/chat_server.lua", function()
+  teardown(h.remove_tmpfiles)
+
   it("broadcasts one client's lines to the others", function()
     need_host()
     local server = start("chat_server.lua", "0 127.0.0.1")
@@ -173,6 +247,75 @@ describe("scripts/chat_server.lua", function()
     end)
     server.stop()
     assert(ok, tostring(err))
+  end)
+
+  it("closes the receive channel of a client that left", function()
+    need_host()
+    -- The hook sees the hub's messages as the broadcaster takes them; at "* NAME left"
+    -- it reports whether that client's receive channel is closed (ClosedResourceError).
+    local server = start("chat_server.lua", "0 127.0.0.1", [[
+      local trio = require "ltrio"
+      local open_memory_channel = trio.open_memory_channel
+      local rx_of = {}
+      trio.open_memory_channel = function(n)
+        local tx, rx = open_memory_channel(n)
+        if n ~= math.huge then
+          rx_of[tx] = rx
+          return tx, rx
+        end
+        local hub = {}
+        function hub.iter()
+          local nxt = rx:iter()
+          return function()
+            local msg = nxt()
+            if msg and msg.text:find("^%* .* left$") then
+              local crx = rx_of[msg.from.tx]
+              local ok, e = trio.pcall(crx.receive_nowait, crx)
+              local closed = not ok and trio.iserror(e, "ClosedResourceError")
+              io.stderr:write("hook: the channel of the client that left is "
+                .. (closed and "closed" or "open") .. "\n")
+            end
+            return msg
+          end
+        end
+        return tx, hub
+      end
+    ]])
+    local ok, err = pcall(trio.run, function()
+      local bob <close> = trio.open_tcp_stream("127.0.0.1", server.port)
+      local alice = trio.open_tcp_stream("127.0.0.1", server.port)
+      receive_until(bob, "joined\n")
+      alice:close()
+      receive_until(bob, "left\n")
+    end)
+    server.stop()
+    assert(ok, tostring(err))
+    assert.matches("hook: the channel of the client that left is closed", server.stderr, 1, true)
+  end)
+
+  it("survives clients that reset before they are served", function()
+    need_host()
+    local server = start("chat_server.lua", "0 127.0.0.1")
+    local ok, err = pcall(trio.run, function()
+      for _ = 1, 5 do
+        local c = trio.open_tcp_stream("127.0.0.1", server.port)
+        c:setsockopt(trio.socket.SOL_SOCKET, trio.socket.SO_LINGER, string.pack("ii", 1, 0))
+        c:close()   -- RST: getpeername fails (ENOTCONN) once the server accepts it
+      end
+      local bob <close> = trio.open_tcp_stream("127.0.0.1", server.port)
+      local carol <close> = trio.open_tcp_stream("127.0.0.1", server.port)
+      receive_until(bob, "joined\n")
+      carol:send_all("hi\n")
+      assert.matches("> hi\n", receive_until(bob, "> hi\n"), 1, true)
+    end)
+    server.stop()
+    assert(ok, tostring(err))
+    assert.is_nil(server.stderr:find("traceback", 1, true), server.stderr)
+  end)
+
+  it("rejects a port outside 0..65535 with a usage message", function()
+    need_host()
+    for _, port in ipairs{"-1", "65536", "70000"} do assert_usage("chat_server.lua", port .. " 127.0.0.1") end
   end)
 end)
 
@@ -196,6 +339,57 @@ describe("scripts/http_hello.lua", function()
     assert(ok, tostring(err))
   end)
 
+  it("reads and ignores a body larger than the head limit", function()
+    need_host()
+    local server = start("http_hello.lua", "0 127.0.0.1")
+    local ok, err = pcall(trio.run, function()
+      local c <close> = trio.open_tcp_stream("127.0.0.1", server.port)
+      local body = ("x"):rep(100000)
+      c:send_all("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: " .. #body .. "\r\n\r\n" .. body ..
+        "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+      assert.matches("^" .. RESPONSE .. RESPONSE .. "$", receive_until(c, "world\n.*world\n"))
+    end)
+    server.stop()
+    assert(ok, tostring(err))
+  end)
+
+  it("answers an absurd or invalid Content-Length with an error and closes", function()
+    need_host()
+    local server = start("http_hello.lua", "0 127.0.0.1")
+    local ok, err = pcall(trio.run, function()
+      local cases = {
+        {"99999999999999999999999", "413"}, {"9223372036854775808", "413"}, {"1073741825", "413"},
+        {"1e3", "400"}, {"-5", "400"}, {"12abc", "400"}, {"", "400"}, {"5\r\nContent-Length: 6", "400"},
+      }
+      for _, case in ipairs(cases) do
+        local c <close> = trio.open_tcp_stream("127.0.0.1", server.port)
+        c:send_all("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: " .. case[1] .. "\r\n\r\n")
+        local got = receive_until(c, "\0")   -- no NUL comes: reads to EOF
+        assert.matches("^HTTP/1.1 " .. case[2] .. " [^\r]*\r\n.*Connection: close\r\n\r\n$", got)
+      end
+    end)
+    server.stop()
+    assert(ok, tostring(err))
+  end)
+
+  it("still answers a head over 64 KiB with 400 and closes", function()
+    need_host()
+    local server = start("http_hello.lua", "0 127.0.0.1")
+    local ok, err = pcall(trio.run, function()
+      local c <close> = trio.open_tcp_stream("127.0.0.1", server.port)
+      local start_line = "GET / HTTP/1.1\r\nX: "
+      c:send_all(start_line .. ("a"):rep(65537 - #start_line))   -- no end of head
+      assert.matches("^HTTP/1.1 400 Bad Request\r\n", receive_until(c, "\0"))
+    end)
+    server.stop()
+    assert(ok, tostring(err))
+  end)
+
+  it("rejects a port outside 0..65535 with a usage message", function()
+    need_host()
+    for _, port in ipairs{"-1", "65536", "70000"} do assert_usage("http_hello.lua", port .. " 127.0.0.1") end
+  end)
+
   it("can be driven by wrk", function()
     need_host()
     h.skip_unless(os.execute("command -v wrk >/dev/null 2>&1"), "wrk is not installed")
@@ -211,6 +405,8 @@ describe("scripts/http_hello.lua", function()
 end)
 
 describe("scripts/fd_passing.lua", function()
+  teardown(h.remove_tmpfiles)
+
   it("passes a connected socket to a child process that answers on it", function()
     need_host()
     local out, code, err = run("fd_passing.lua")
@@ -218,6 +414,35 @@ describe("scripts/fd_passing.lua", function()
     assert.matches("child: received fd", out, 1, true)
     assert.matches('client: got "child process answers: hello from the client\\n"', out, 1, true)
     assert.matches("fd_passing: ok", out, 1, true)
+  end)
+
+  it("closes the accepted socket when sendmsg fails, and reports the failure", function()
+    need_host()
+    -- sendmsg raises; at the os.remove that follows, the hook reports whether the fd
+    -- it was given is still open (trio.socket.fromfd dups it) with the GC stopped.
+    local out, code, err = run("fd_passing.lua", "", nil, [[
+      local trio = require "ltrio"
+      collectgarbage("stop")
+      local passed
+      trio.socket.SocketType.sendmsg = function(_, _, ancdata)
+        passed = string.unpack("i", ancdata[1][3])
+        error(trio.OSError("[Errno 32] Broken pipe (injected)"), 0)
+      end
+      local remove = os.remove
+      function os.remove(path)
+        if passed then
+          local ok, dup = pcall(trio.socket.fromfd, passed)
+          if ok then dup:close() end
+          io.stderr:write("hook: the accepted socket is " .. (ok and "open" or "closed") .. "\n")
+          passed = nil
+        end
+        return remove(path)
+      end
+    ]])
+    assert.are.equal(1, code, out .. err)
+    assert.matches("hook: the accepted socket is closed", err, 1, true)
+    assert.matches("fd_passing: OSError: [Errno 32] Broken pipe (injected)", err, 1, true)
+    assert.is_nil(err:find("traceback", 1, true), err)
   end)
 end)
 
