@@ -266,14 +266,6 @@ static int l_core_current_time(lua_State *L) {
   return 1;
 }
 
-/* core.now(fname) -> the run's clock; outside a run, the error names fname. */
-static int l_core_now(lua_State *L) {
-  lt_run_t *r = lt_run_current();
-  if (r == NULL) return l_raisef(L, "RuntimeError", "%s: must be called inside trio.run", luaL_checkstring(L, 1));
-  lua_pushnumber(L, lt_run_now(r));
-  return 1;
-}
-
 /* ---- statistics ---- */
 
 /* core.run_statistics() -> tasks_living, tasks_runnable, seconds_to_next_deadline */
@@ -326,7 +318,6 @@ static const luaL_Reg core_funcs[] = {
   {"set_host", l_core_set_host},
   {"MockClock", l_clock_new},
   {"current_time", l_core_current_time},
-  {"now", l_core_now},
   {"run_statistics", l_core_run_statistics},
   {"task_statistics", l_core_task_statistics},
   {"current_root_task", l_core_current_root_task},

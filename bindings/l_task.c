@@ -681,6 +681,12 @@ static int l_core_enter(lua_State *L) {
   return 0;
 }
 
+/* core.checktask(fname): RuntimeError naming fname unless a task of a run is running. */
+static int l_core_checktask(lua_State *L) {
+  l_checktask(L, luaL_checkstring(L, 1));
+  return 0;
+}
+
 /* core.checkasync(fname): only the RuntimeError part of core.enter. */
 static int l_core_checkasync(lua_State *L) {
   l_checkasync(L, luaL_checkstring(L, 1));
@@ -743,6 +749,7 @@ static const luaL_Reg core_funcs[] = {
   {"set_exit_hook", l_core_set_exit_hook},
   {"enter", l_core_enter},
   {"checkasync", l_core_checkasync},
+  {"checktask", l_core_checktask},
   {"checkpoint", l_core_checkpoint},
   {"checkpoint_if_cancelled", l_core_checkpoint_if_cancelled},
   {"cancel_shielded_checkpoint", l_core_cancel_shielded_checkpoint},

@@ -176,6 +176,7 @@ local scope_run = core.CancelScope_methods.run
 function trio.move_on_at(deadline, fn, ...)
   checkdeadline("trio.move_on_at", deadline)
   checkcallable(fn, "trio.move_on_at", "fn", 2)
+  core.checktask("trio.move_on_at")
   local cs = CancelScope { deadline = deadline }
   return cs, scope_run(cs, fn, ...)
 end
@@ -183,7 +184,8 @@ end
 function trio.move_on_after(seconds, fn, ...)
   checkduration("trio.move_on_after", seconds)
   checkcallable(fn, "trio.move_on_after", "fn", 2)
-  local cs = CancelScope { deadline = core.now("trio.move_on_after") + seconds }
+  core.checktask("trio.move_on_after")
+  local cs = CancelScope { deadline = core.current_time() + seconds }
   return cs, scope_run(cs, fn, ...)
 end
 
@@ -195,6 +197,7 @@ end
 function trio.fail_at(deadline, fn, ...)
   checkdeadline("trio.fail_at", deadline)
   checkcallable(fn, "trio.fail_at", "fn", 2)
+  core.checktask("trio.fail_at")
   local cs = CancelScope { deadline = deadline }
   return fail_finish(cs, scope_run(cs, fn, ...))
 end
@@ -202,7 +205,8 @@ end
 function trio.fail_after(seconds, fn, ...)
   checkduration("trio.fail_after", seconds)
   checkcallable(fn, "trio.fail_after", "fn", 2)
-  local cs = CancelScope { deadline = core.now("trio.fail_after") + seconds }
+  core.checktask("trio.fail_after")
+  local cs = CancelScope { deadline = core.current_time() + seconds }
   return fail_finish(cs, scope_run(cs, fn, ...))
 end
 
