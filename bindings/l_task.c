@@ -440,11 +440,17 @@ void l_checkcancel(lua_State *L, l_task_t *t) {
   if (err) l_raise(L, err, "checkpoint");
 }
 
-int l_park(lua_State *L, l_task_t *t, lt_abort_cb cb, void *data, lua_KContext ctx, lua_KFunction k) {
+/* Every yield to the scheduler: marks it as ltrio's own (not a direct coroutine.yield)
+** and notes the stack top for l_yield_back. */
+static int yield_to_scheduler(lua_State *L, l_task_t *t, lua_KContext ctx, lua_KFunction k) {
   ((task_t *)t)->proper_yield = 1;
   ((task_t *)t)->nargs = (unsigned)lua_gettop(L);
-  lt_task_park(&t->task, cb, data);
   return lua_yieldk(L, 0, ctx, k);
+}
+
+int l_park(lua_State *L, l_task_t *t, lt_abort_cb cb, void *data, lua_KContext ctx, lua_KFunction k) {
+  lt_task_park(&t->task, cb, data);
+  return yield_to_scheduler(L, t, ctx, k);
 }
 
 int l_take_outcome(l_task_t *t) {
@@ -465,10 +471,8 @@ static int return_ctx_k(lua_State *L, int status, lua_KContext ctx) {
 }
 
 int l_yield(lua_State *L, l_task_t *t, lua_KContext ctx, lua_KFunction k) {
-  ((task_t *)t)->proper_yield = 1;
-  ((task_t *)t)->nargs = (unsigned)lua_gettop(L);
   lt_task_yield(&t->task);
-  return lua_yieldk(L, 0, ctx, k);
+  return yield_to_scheduler(L, t, ctx, k);
 }
 
 int l_schedpoint(lua_State *L, l_task_t *t, int nres) {
@@ -529,8 +533,10 @@ static int sleep_until(lua_State *L, l_task_t *lt, double deadline) {
   scope_ud_t *s = l_newscope(L, deadline, 0);
   s->ref = l_anchor(L, -1);
   int err = lt_scope_enter(&s->s, &lt->task);
-  if (err) l_unanchor(L, &s->ref);
-  if (err) return l_raise(L, err, "trio.sleep");
+  if (err) {
+    l_unanchor(L, &s->ref);
+    return l_raise(L, err, "trio.sleep");
+  }
   return l_park(L, lt, lt_abort_always, NULL, 0, sleep_k);
 }
 
@@ -570,10 +576,8 @@ static int l_core_wait_all_tasks_blocked(lua_State *L) {
   double cushion = lua_isnoneornil(L, 1) ? 0.0 : l_checknum(L, 1, fname, "cushion");
   if (isnan(cushion) || cushion < 0) l_argvalue(L, 1, fname, "cushion", "non-negative number expected");
   l_checkcancel(L, t);
-  ((task_t *)t)->proper_yield = 1;
-  ((task_t *)t)->nargs = (unsigned)lua_gettop(L);
   lt_run_wait_idle(lt_run_current(), &t->task, cushion);
-  return lua_yieldk(L, 0, 0, wait_idle_k);
+  return yield_to_scheduler(L, t, 0, wait_idle_k);
 }
 
 /* ---- park/unpark for the Lua primitives ---- */
