@@ -26,6 +26,7 @@ static lt_run_t run;
 static clock_ud_t *active_clock;  /* the MockClock of the current run, if any */
 static int host_mode;
 static int main_nres;             /* values the main task left on the run's stack */
+static int ending;                /* a run is between its loop's end and its return */
 
 /* ---- instruments ---- */
 
@@ -83,6 +84,7 @@ void l_main_finished(lua_State *L, lua_State *co, int nres) {
   luaL_checkstack(L, nres, "trio.run: too many results");
   lua_xmove(co, L, nres);  /* ok, results... onto run_body's frame */
   main_nres = nres;
+  run.main = NULL;  /* its userdata may be collected now: current_root_task raises */
   run.stop = 1;
 }
 
@@ -105,7 +107,7 @@ static void record_failure(lua_State *L, int err) {
 /* core.run(fname, clock, instruments, fn, ...) -> fn's results  [-0, +?, e] */
 static int l_core_run(lua_State *L) {
   const char *fname = luaL_checkstring(L, 1);
-  if (lt_run_current() != NULL) {
+  if (lt_run_current() != NULL || ending) {  /* ending: a __gc during another run's end */
     if (host_mode)
       return l_raisef(L, "RuntimeError",
                       "%s: the script already is the main task of a run; call main() directly", fname);
@@ -134,20 +136,27 @@ static int l_core_run(lua_State *L) {
   lua_replace(L, 2);  /* run_body, fn, args... */
   lua_remove(L, 1);
   int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+  ending = 1;
+  int nres = main_nres;
   if (l_instruments_active) l_instrument_call(L, "after_run", NULL);
   if (clock) clock->c = run.clock;
   active_clock = NULL;
   lt_run_end(&run);
   l_instruments_active = 0;
   l_task_run_ended(L);
-  if (status != LUA_OK) return lua_error(L);  /* the engine itself failed */
-  int first = lua_gettop(L) - main_nres + 1;
+  if (status != LUA_OK) {  /* the engine itself failed */
+    ending = 0;
+    return lua_error(L);
+  }
+  int first = lua_gettop(L) - nres + 1;
   if (!lua_toboolean(L, first)) {
     record_failure(L, first + 1);
     lua_settop(L, first + 1);
+    ending = 0;
     return lua_error(L);
   }
-  return main_nres - 1;
+  ending = 0;
+  return nres - 1;
 }
 
 /* core.failure_info() -> name, traceback of the error that ended the last run */

@@ -232,9 +232,18 @@ static void getaddr(lua_State *L, int idx, lt_sock_t *s, l_sockaddr_t *sa, const
 
 /* ---- receiving ---- */
 
+/* The shared scratch buffer for a receive of 'n' bytes with 'flags'. With MSG_TRUNC the
+** kernel may report more bytes than it copied (all of them on a stream socket): the
+** buffer is zeroed then, so no earlier receive's bytes come back. */
+static char *recv_buffer(lua_State *L, size_t *n, int flags) {
+  char *buf = l_scratch(L, n);
+  if (flags & MSG_TRUNC) memset(buf, 0, *n);
+  return buf;
+}
+
 static int try_recv(lua_State *L, lt_sock_t *s) {
   size_t n = (size_t)lua_tointeger(L, 2);
-  char *buf = l_scratch(L, &n);
+  char *buf = recv_buffer(L, &n, (int)lua_tointeger(L, 3));
   ssize_t r = lt_sock_recv(s->fd, buf, n, (int)lua_tointeger(L, 3));
   if (r < 0) return (int)r;
   lua_pushlstring(L, buf, (size_t)r < n ? (size_t)r : n);
@@ -272,7 +281,7 @@ static int try_recv_into(lua_State *L, lt_sock_t *s) {
   unsigned char *p = l_buffer_test(L, 2, &len);
   ssize_t r = lt_sock_recv(s->fd, p, (size_t)lua_tointeger(L, 3), (int)lua_tointeger(L, 4));
   if (r < 0) return (int)r;
-  lua_pushinteger(L, r > lua_tointeger(L, 3) ? lua_tointeger(L, 3) : r);
+  lua_pushinteger(L, r);  /* with MSG_TRUNC, the datagram's real length (as CPython) */
   return 1;
 }
 
@@ -298,7 +307,7 @@ static void pushaddr(lua_State *L, const l_sockaddr_t *sa) {
 
 static int try_recvfrom(lua_State *L, lt_sock_t *s) {
   size_t n = (size_t)lua_tointeger(L, 2);
-  char *buf = l_scratch(L, &n);
+  char *buf = recv_buffer(L, &n, (int)lua_tointeger(L, 3));
   l_sockaddr_t sa;
   sa.len = sizeof sa.ss;
   ssize_t r = lt_sock_recvfrom(s->fd, buf, n, (int)lua_tointeger(L, 3),
@@ -321,7 +330,7 @@ static int try_recvfrom_into(lua_State *L, lt_sock_t *s) {
   ssize_t r = lt_sock_recvfrom(s->fd, p, (size_t)n, (int)lua_tointeger(L, 4),
                                (struct sockaddr *)&sa.ss, &sa.len);
   if (r < 0) return (int)r;
-  lua_pushinteger(L, r > n ? n : r);
+  lua_pushinteger(L, r);  /* with MSG_TRUNC, the datagram's real length (as CPython) */
   pushaddr(L, &sa);
   return 2;
 }
@@ -368,7 +377,7 @@ static int try_recvmsg(lua_State *L, lt_sock_t *s) {
   if (anc > ANC_MAX) anc = ANC_MAX;
   int base = lua_gettop(L);
   void *ctl = anc ? ctlbuf(L, anc) : NULL;  /* anchored on the stack until the end */
-  char *buf = l_scratch(L, &n);
+  char *buf = recv_buffer(L, &n, (int)lua_tointeger(L, 4));
   l_sockaddr_t sa;
   struct iovec iov = {buf, n};
   struct msghdr msg = {.msg_name = &sa.ss, .msg_namelen = sizeof sa.ss, .msg_iov = &iov,
@@ -851,10 +860,10 @@ static int l_socket_close(lua_State *L) {
   return 0;
 }
 
-/* __gc: releases the poll and closes the fd; never touches a task. */
+/* __gc: closes the fd, waking any task that waits on its bare number. */
 static int l_socket__gc(lua_State *L) {
   l_socket_t *u = testsock(L, 1);  /* a direct call may pass anything */
-  if (u) lt_sock_finalize(&u->s);
+  if (u) lt_sock_close(&u->s);
   return 0;
 }
 

@@ -169,11 +169,6 @@ void lt_io_close(int fd) { notify_closing(fd, release); }
 
 void lt_io_close_sock(int fd) { notify_closing(fd, keep); }
 
-void lt_io_forget_sock(int fd) {
-  if (fd < 0 || fd >= table_len) return;
-  keep(&table[fd]);
-}
-
 void lt_io_release_idle(int fd) {
   if (fd < 0 || fd >= table_len) return;
   lt_io_t *io = &table[fd];

@@ -51,10 +51,6 @@ void lt_io_close(int fd);
 ** socket with that fd number (lt_io_wait_sock). */
 void lt_io_close_sock(int fd);
 
-/* Stops and keeps the poll of a socket's fd, as lt_io_close_sock, without touching any
-** task (for __gc: a socket with a waiter is never collected). Safe on fds never
-** waited on. */
-void lt_io_forget_sock(int fd);
 
 /* Releases the poll of 'fd' if no task waits on it (after a wait on a bare fd: the
 ** owner may close the fd without notify_closing, and a later fd with the same

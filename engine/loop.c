@@ -209,10 +209,8 @@ static void poll_blocking(lt_run_t *r) {
   if (!lt_list_empty(&r->idle_waiters)) {
     idle = lt_container_of(r->idle_waiters.next, lt_task_t, wait_node)->wait_key;
     idle_kind = 1;
-  }
-  /* the smaller of the cushion and the autojump threshold wins; a tie goes to the waiter */
-  if (r->clock.mock && next != NULL && r->clock.autojump < idle) {
-    idle = r->clock.autojump;
+  } else if (r->clock.mock && next != NULL && r->clock.autojump < INFINITY) {
+    idle = r->clock.autojump;  /* as Trio: no autojump while a task waits for idleness */
     idle_kind = 2;
   }
   if (idle_kind && idle <= timeout) timeout = idle;

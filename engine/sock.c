@@ -69,15 +69,6 @@ void lt_sock_close(lt_sock_t *s) {
   close(fd);
 }
 
-void lt_sock_finalize(lt_sock_t *s) {
-  if (s->fd < 0) return;
-  int fd = s->fd;
-  s->fd = -1;
-  sockets_open--;
-  lt_io_forget_sock(fd);
-  close(fd);
-}
-
 int lt_sock_detach(lt_sock_t *s) {
   int fd = s->fd;
   if (fd < 0) return -1;

@@ -30,10 +30,9 @@ void lt_sock_own(lt_sock_t *s, int fd, int family, int type, int proto);
 /* socketpair(2) into 'a' and 'b' (CLOEXEC, NONBLOCK). 0 or -errno. */
 int lt_sock_pair(lt_sock_t *a, lt_sock_t *b, int family, int type, int proto);
 
-/* Wakes the fd's waiters with LT_ECLOSED (lt_io_close), then closes it. Idempotent. */
+/* Wakes the fd's waiters with LT_ECLOSED (lt_io_close), then closes it. Idempotent.
+** Also for __gc: a task may wait on the bare fd number (wait_readable(fd)). */
 void lt_sock_close(lt_sock_t *s);
-/* For __gc: releases the poll handle and closes the fd; never touches a task. */
-void lt_sock_finalize(lt_sock_t *s);
 /* Gives up the fd without closing it (waiters are woken with LT_ECLOSED). Returns it. */
 int lt_sock_detach(lt_sock_t *s);
 

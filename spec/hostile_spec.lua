@@ -378,3 +378,98 @@ describe("argument messages", function()
     h.errmatch(h.raises("TypeError", trio.socket.getnameinfo, "x"), "TypeError", "#1 'sockaddr'")
   end))
 end)
+
+describe("the end of a run", function()
+  it("has no root task once the main task finished (after_run sees RuntimeError)", function()
+    local res
+    trio.run_with({ instruments = { { after_run = function()
+      collectgarbage()
+      collectgarbage()
+      res = table.pack(pcall(trio.lowlevel.current_root_task))
+    end } } }, function() trio.sleep(0) end)
+    assert.is_false(res[1])
+    assert.is_true(trio.iserror(res[2], "RuntimeError"))
+  end)
+
+  it("refuses a trio.run started by a __gc meanwhile, and returns its own results", function()
+    local nested = {}
+    local mt = { __gc = function() nested[#nested + 1] = table.pack(pcall(trio.run, function() return 1, 2, 3 end)) end }
+    collectgarbage("incremental", 1, 1000)   -- collect often, inside the runs' own allocations
+    for _ = 1, 300 do
+      for _ = 1, 5 do setmetatable({}, mt) end
+      local r = table.pack(trio.run(function() setmetatable({}, mt) return "x" end))
+      assert.are.same({ n = 1, "x" }, r)
+    end
+    collectgarbage("generational")
+    collectgarbage()
+    for _, n in ipairs(nested) do
+      if not n[1] then assert.is_true(trio.iserror(n[2], "RuntimeError")) end
+    end
+  end)
+end)
+
+describe("MSG_TRUNC", function()
+  it("on a TCP socket returns zeros, never an earlier receive's bytes", h.async(function()
+    local S = trio.socket
+    local a, b = S.socketpair()
+    a:send("SECRET-PASSWORD")
+    assert.are.equal("SECRET-PASSWORD", b:recv(100))
+    a:close(); b:close()
+    local l <close> = S.socket()
+    l:bind({ "127.0.0.1", 0 })
+    l:listen()
+    local c <close> = S.socket()
+    c:connect(l:getsockname())
+    local d <close> = l:accept()
+    c:send("0123456789")
+    trio.testing.wait_all_tasks_blocked()
+    assert.are.equal(string.rep("\0", 10), d:recv(15, S.MSG_TRUNC))  -- TCP discards the bytes
+  end))
+
+  it("makes recv_into return a datagram's real length, as recvmsg_into does", h.async(function()
+    local S = trio.socket
+    local a, b = S.socketpair(S.AF_UNIX, S.SOCK_DGRAM)
+    local buf = trio.Buffer(4)
+    a:send(string.rep("d", 1000))
+    assert.are.equal(1000, b:recv_into(buf, 4, S.MSG_TRUNC))
+    assert.are.equal("dddd", buf:tostring())
+    a:close(); b:close()
+  end))
+end)
+
+describe("a socket collected while a task waits on its bare fd number", function()
+  it("wakes that task with ClosedResourceError; the fd's next socket is not busy", h.async(function()
+    local S = trio.socket
+    trio.open_nursery(function(n)
+      local a, b = S.socketpair()
+      local fd = a:fileno()
+      local woke
+      n:start_soon(function() woke = table.pack(pcall(trio.lowlevel.wait_readable, fd)) end)
+      trio.testing.wait_all_tasks_blocked()
+      a, b = nil, nil
+      collectgarbage()
+      collectgarbage()
+      local c, d = S.socketpair()
+      d:send("hi")
+      assert.are.equal("hi", c:recv(10))
+      trio.testing.wait_all_tasks_blocked()
+      assert.is_false(woke[1])
+      assert.is_true(trio.iserror(woke[2], "ClosedResourceError"))
+      c:close(); d:close()
+    end)
+  end))
+end)
+
+describe("an autojumping MockClock", function()
+  it("does not jump while a task waits in wait_all_tasks_blocked (as Trio)", function()
+    local log = {}
+    trio.run_with({ clock = trio.testing.MockClock { autojump_threshold = 0 } }, function()
+      trio.open_nursery(function(n)
+        n:start_soon(function() trio.sleep(10) log[#log + 1] = trio.current_time() end)
+        trio.testing.wait_all_tasks_blocked(0.01)
+        log[#log + 1] = trio.current_time()
+      end)
+    end)
+    assert.are.same({ 0.0, 10.0 }, log)
+  end)
+end)
