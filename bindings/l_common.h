@@ -45,6 +45,8 @@ int l_iserror(lua_State *L, int idx, const char *cls);
 ** displayed number is i-1 (self does not count) when 'fname' contains ':' ---- */
 lua_Integer l_checkint(lua_State *L, int i, const char *fname, const char *param);
 lua_Integer l_optint(lua_State *L, int i, const char *fname, const char *param, lua_Integer def);
+/* An integer that fits a C int (ValueError otherwise: C would truncate it). */
+int l_checkcint(lua_State *L, int i, const char *fname, const char *param);
 /* A size: integer 0..2^31-1 (larger: ValueError, negative: ValueError). */
 lua_Integer l_checksize(lua_State *L, int i, const char *fname, const char *param);
 double l_checknum(lua_State *L, int i, const char *fname, const char *param);

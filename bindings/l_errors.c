@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <string.h>
 
 #include "l_common.h"
@@ -149,6 +150,12 @@ lua_Integer l_checkint(lua_State *L, int i, const char *fname, const char *param
   lua_Integer v = lua_tointegerx(L, i, &isint);
   if (!isint || lua_type(L, i) != LUA_TNUMBER) l_argerror(L, i, fname, param, "integer");
   return v;
+}
+
+int l_checkcint(lua_State *L, int i, const char *fname, const char *param) {
+  lua_Integer v = l_checkint(L, i, fname, param);
+  if (v < INT_MIN || v > INT_MAX) l_argvalue(L, i, fname, param, "a C int expected");
+  return (int)v;
 }
 
 lua_Integer l_optint(lua_State *L, int i, const char *fname, const char *param, lua_Integer def) {

@@ -51,10 +51,10 @@ static void hostport(lua_State *L, const char *fname, const char **host, const c
 
 static void hints(lua_State *L, const char *fname, struct addrinfo *h) {
   memset(h, 0, sizeof *h);
-  h->ai_family = (int)l_optint(L, 3, fname, "family", 0);
-  h->ai_socktype = (int)l_optint(L, 4, fname, "type", 0);
-  h->ai_protocol = (int)l_optint(L, 5, fname, "proto", 0);
-  h->ai_flags = (int)l_optint(L, 6, fname, "flags", 0);
+  h->ai_family = lua_isnoneornil(L, 3) ? 0 : l_checkcint(L, 3, fname, "family");
+  h->ai_socktype = lua_isnoneornil(L, 4) ? 0 : l_checkcint(L, 4, fname, "type");
+  h->ai_protocol = lua_isnoneornil(L, 5) ? 0 : l_checkcint(L, 5, fname, "proto");
+  h->ai_flags = lua_isnoneornil(L, 6) ? 0 : l_checkcint(L, 6, fname, "flags");
 }
 
 /* Sets the value on the top as entry[i] and entry[name]; pops it. */
@@ -176,7 +176,7 @@ static int l_resolve_getnameinfo(lua_State *L) {
   const char *fname = "trio.socket.getnameinfo";
   l_task_t *t = l_checkasync(L, fname);
   if (!lua_istable(L, 1)) return l_argerror(L, 1, fname, "sockaddr", "table");
-  int flags = (int)l_checkint(L, 2, fname, "flags");
+  int flags = l_checkcint(L, 2, fname, "flags");
   l_sockaddr_t sa;
   lua_rawgeti(L, 1, 1);
   const char *host = lua_tostring(L, -1);

@@ -3,6 +3,7 @@
 ** only on EAGAIN, yield once even on success). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -68,15 +69,19 @@ static lt_sock_t *newsock(lua_State *L) {
 /* Replaces the optional integer at 'i' by its value (default 'def'); an integer stays,
 ** and so does a nil for a default 0 (lua_tointeger reads both right). */
 static lua_Integer normint(lua_State *L, int i, const char *fname, const char *param, lua_Integer def) {
-  if (lua_isinteger(L, i)) return lua_tointeger(L, i);
-  if (def == 0 && lua_isnoneornil(L, i)) {
+  lua_Integer v;
+  if (lua_isinteger(L, i)) {
+    v = lua_tointeger(L, i);
+  } else if (def == 0 && lua_isnoneornil(L, i)) {
     if (lua_gettop(L) < i) lua_settop(L, i);
     return 0;
+  } else {
+    v = lua_isnoneornil(L, i) ? def : l_checkint(L, i, fname, param);
+    if (lua_gettop(L) < i) lua_settop(L, i);
+    lua_pushinteger(L, v);
+    lua_replace(L, i);
   }
-  lua_Integer v = lua_isnoneornil(L, i) ? def : l_checkint(L, i, fname, param);
-  if (lua_gettop(L) < i) lua_settop(L, i);
-  lua_pushinteger(L, v);
-  lua_replace(L, i);
+  if (v < INT_MIN || v > INT_MAX) l_argvalue(L, i, fname, param, "a C int expected");
   return v;
 }
 
@@ -590,7 +595,7 @@ static void *getancdata(lua_State *L, int i, size_t *total, const char *fname) {
     if (lua_rawgeti(L, i, k) != LUA_TTABLE) l_argerror(L, i, fname, "ancdata", "array of {level, type, data}");
     size_t dlen = 0;
     lua_rawgeti(L, -1, 3);
-    if (!l_buffer_test(L, -1, &dlen) && !lua_tolstring(L, -1, &dlen))
+    if (!l_buffer_test(L, -1, &dlen) && (lua_type(L, -1) != LUA_TSTRING || !lua_tolstring(L, -1, &dlen)))
       l_argerror(L, i, fname, "ancdata", "array of {level, type, data}");
     *total += CMSG_SPACE(dlen);
     lua_pop(L, 2);
@@ -608,7 +613,9 @@ static void *getancdata(lua_State *L, int i, size_t *total, const char *fname) {
     int ok1, ok2;
     level = lua_tointegerx(L, -2, &ok1);
     type = lua_tointegerx(L, -1, &ok2);
-    if (!ok1 || !ok2) l_argerror(L, i, fname, "ancdata", "array of {level, type, data}");
+    if (!ok1 || !ok2 || lua_type(L, -2) != LUA_TNUMBER || lua_type(L, -1) != LUA_TNUMBER ||
+        level < INT_MIN || level > INT_MAX || type < INT_MIN || type > INT_MAX)
+      l_argerror(L, i, fname, "ancdata", "array of {level, type, data} with C int level and type");
     lua_pop(L, 2);
     lua_rawgeti(L, -1, 3);
     const char *d = (const char *)l_buffer_test(L, -1, &dlen);
@@ -911,7 +918,7 @@ static int l_socket_getsockname(lua_State *L) { return nameof(L, 0, "socket:gets
 static int l_socket_getsockopt(lua_State *L) {
   const char *fname = "socket:getsockopt";
   lt_sock_t *s = livesock(L, fname);
-  int level = (int)l_checkint(L, 2, fname, "level"), opt = (int)l_checkint(L, 3, fname, "optname");
+  int level = l_checkcint(L, 2, fname, "level"), opt = l_checkcint(L, 3, fname, "optname");
   if (lua_isnoneornil(L, 4)) {
     int v = 0;
     socklen_t len = sizeof v;
@@ -932,7 +939,7 @@ static int l_socket_getsockopt(lua_State *L) {
 static int l_socket_setsockopt(lua_State *L) {
   const char *fname = "socket:setsockopt";
   lt_sock_t *s = livesock(L, fname);
-  int level = (int)l_checkint(L, 2, fname, "level"), opt = (int)l_checkint(L, 3, fname, "optname");
+  int level = l_checkcint(L, 2, fname, "level"), opt = l_checkcint(L, 3, fname, "optname");
   int r, v;
   if (!lua_isnoneornil(L, 5)) {
     if (!lua_isnil(L, 4))
@@ -944,7 +951,7 @@ static int l_socket_setsockopt(lua_State *L) {
     v = lua_toboolean(L, 4);
     r = setsockopt(s->fd, level, opt, &v, sizeof v);
   } else if (lua_type(L, 4) == LUA_TNUMBER) {
-    v = (int)l_checkint(L, 4, fname, "value");
+    v = l_checkcint(L, 4, fname, "value");
     r = setsockopt(s->fd, level, opt, &v, sizeof v);
   } else if (lua_type(L, 4) == LUA_TSTRING) {
     size_t len;
@@ -973,7 +980,7 @@ static int l_socket_listen(lua_State *L) {
 /* sock:shutdown(how)  [-0, +0, e] */
 static int l_socket_shutdown(lua_State *L) {
   lt_sock_t *s = livesock(L, "socket:shutdown");
-  int how = (int)l_checkint(L, 2, "socket:shutdown", "how");
+  int how = l_checkcint(L, 2, "socket:shutdown", "how");
   if (shutdown(s->fd, how) != 0) return l_raise(L, -errno, "socket:shutdown");
   if ((how == SHUT_WR || how == SHUT_RDWR) && !s->shut_wr) {
     s->shut_wr = 1;
