@@ -273,14 +273,39 @@ end
 local park, unpark, current_task, enter = core.park, core.unpark, core.current_task, core.enter
 local cancel_shielded_checkpoint = core.cancel_shielded_checkpoint
 
+-- A FIFO of waiting entries with O(1) push, pop and removal, as Trio's ParkingLot:
+-- q[head..tail], where a removed entry leaves 'false' until it reaches the front.
+local function new_queue() return { head = 1, tail = 0 } end
+
+local function q_push(q, w)
+  local t = q.tail + 1
+  q.tail, q[t], w.slot = t, w, t
+end
+
+local function q_remove(q, w)
+  if q[w.slot] == w then q[w.slot] = false end
+end
+
+-- The first entry (taken out of q), or nil.
+local function q_pop(q)
+  for i = q.head, q.tail do
+    local w = q[i]
+    q[i] = nil
+    if w then
+      q.head = i + 1
+      return w
+    end
+  end
+  q.head, q.tail = 1, 0
+  return nil
+end
+
 -- Parks the task in queue 'q' until woken; on cancellation the entry leaves q.
 local function wait_in(q, w)
-  q[#q + 1] = w
+  q_push(q, w)
   local ok, e = pcall(park, w)
   if not ok then
-    for i = 1, #q do
-      if q[i] == w then table.remove(q, i) break end
-    end
+    q_remove(q, w)
     error(e, 0)
   end
   if w.err then error(w.err, 0) end
@@ -289,19 +314,20 @@ end
 
 -- Wakes the first entry of q that still waits; returns it (or nil).
 local function wake_first(q, value, err)
-  while q[1] do
-    local w = table.remove(q, 1)
+  local w = q_pop(q)
+  while w do
     w.value, w.err = value, err
     if unpark(w.task, w) then return w end
+    w = q_pop(q)
   end
 end
 
 local function wake_all(q, value, err)
-  for i = 1, #q do
-    local w = q[i]
-    q[i] = nil
+  local w = q_pop(q)
+  while w do
     w.value, w.err = value, err
     unpark(w.task, w)
+    w = q_pop(q)
   end
 end
 
@@ -311,7 +337,7 @@ local Event = {}
 Event.__index = Event
 Event.__name = "ltrio.Event"
 
-function trio.Event() return setmetatable({ _set = false, _waiters = {} }, Event) end
+function trio.Event() return setmetatable({ _set = false, _waiters = new_queue() }, Event) end
 Event.__newindex = function(_, k)
   error(newerror("AttributeError", ("Event has no field '%s'"):format(tostring(k))), 2)
 end
@@ -344,7 +370,7 @@ Lock.__index = Lock
 Lock.__name = "ltrio.Lock"
 local on_exit = core.on_exit
 
-function trio.Lock() return setmetatable({ _owner = false, _waiters = {}, _broken = false }, Lock) end
+function trio.Lock() return setmetatable({ _owner = false, _waiters = new_queue(), _broken = false }, Lock) end
 function Lock:locked()
   checkself(self, Lock, "Lock:locked")
   return self._owner ~= false
@@ -426,7 +452,7 @@ function trio.Semaphore(n, max_value)
     end
     if max_value < n then valueerror("trio.Semaphore", 2, "max_value", "max_value >= n expected", max_value) end
   end
-  local s = { _value = math.tointeger(n), _max = math.tointeger(max_value), _waiters = {} }
+  local s = { _value = math.tointeger(n), _max = math.tointeger(max_value), _waiters = new_queue() }
   return setmetatable(s, Semaphore)
 end
 function semaphore_methods:acquire_nowait()
@@ -473,7 +499,7 @@ function trio.open_memory_channel(max_buffer)
   end
   local state = {
     max = max_buffer, buf = {}, head = 1, tail = 0,
-    senders = {}, receivers = {}, open_send = 1, open_recv = 1,
+    senders = new_queue(), receivers = new_queue(), open_send = 1, open_recv = 1,
   }
   return setmetatable({ _s = state, _closed = false }, SendChannel),
          setmetatable({ _s = state, _closed = false }, ReceiveChannel)
@@ -517,21 +543,23 @@ local function try_receive(self, fname)
     st.buf[st.head] = nil
     st.head = st.head + 1
     -- a blocked sender's value moves into the freed slot
-    while st.senders[1] do
-      local w = table.remove(st.senders, 1)
+    local w = q_pop(st.senders)
+    while w do
       local sent = w.value
       if unpark(w.task, w) then
         st.tail = st.tail + 1
         st.buf[st.tail] = sent
         break
       end
+      w = q_pop(st.senders)
     end
     return true, v
   end
-  while st.senders[1] do
-    local w = table.remove(st.senders, 1)
+  local w = q_pop(st.senders)
+  while w do
     local sent = w.value
     if unpark(w.task, w) then return true, sent end
+    w = q_pop(st.senders)
   end
   if st.open_send == 0 then error(newerror("EndOfChannel", fname .. ": every sender is closed"), 3) end
   return false
@@ -567,10 +595,10 @@ end
 
 -- Wakes the tasks blocked on 'handle' itself with ClosedResourceError.
 local function wake_handle_waiters(q, handle, fname)
-  for i = #q, 1, -1 do
+  for i = q.head, q.tail do
     local w = q[i]
-    if w.handle == handle then
-      table.remove(q, i)
+    if w and w.handle == handle then
+      q[i] = false
       w.err = newerror("ClosedResourceError", fname .. ": the channel was closed while this task waited")
       unpark(w.task, w)
     end
