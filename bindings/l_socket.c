@@ -697,7 +697,7 @@ static int sendfile_k(lua_State *L, int status, lua_KContext ctx) {
 }
 
 static int file_fd(lua_State *L, int i) {
-  if (lua_isinteger(L, i)) return (int)lua_tointeger(L, i);
+  if (lua_type(L, i) == LUA_TNUMBER) return l_checkcint(L, i, "socket:sendfile", "file");
   luaL_Stream *f = luaL_testudata(L, i, LUA_FILEHANDLE);
   if (!f) return l_argerror(L, i, "socket:sendfile", "file", "file or integer fd");
   if (!f->closef) return l_argvalue(L, i, "socket:sendfile", "file", "closed file");

@@ -477,6 +477,9 @@ function semaphore_methods:release()
   if self._max and self._value >= self._max then
     error(newerror("ValueError", "Semaphore:release: semaphore released too many times"), 2)
   end
+  if self._value == math.maxinteger then
+    error(newerror("ValueError", "Semaphore:release: the value would pass math.maxinteger"), 2)
+  end
   if not wake_first(self._waiters) then rawset(self, "_value", self._value + 1) end
 end
 Semaphore.__close = semaphore_methods.release
