@@ -5,6 +5,22 @@
 local h = require "spec.helper"
 local trio = require "ltrio"
 
+-- Runs Lua 'code' from a file with 'interpreter' (lua5.4 finds the built module);
+-- returns its stdout and stderr together, and whether it exited with status 0.
+local function run_script(interpreter, code)
+  local script = os.tmpname()
+  local f = assert(io.open(script, "w"))
+  f:write(code)
+  f:close()
+  local env = "LUA_PATH=" .. h.q(h.build .. "/lua/?.lua;" .. h.build .. "/lua/?/init.lua;;") ..
+    " LUA_CPATH=" .. h.q(h.build .. "/lua/?.so;;")
+  local p = io.popen(env .. " timeout 60 " .. interpreter .. " " .. h.q(script) .. " 2>&1")
+  local out = p:read("a")
+  local ok = p:close()
+  os.remove(script)
+  return out, ok
+end
+
 local function many(n)
   local t = {}
   for i = 1, n do t[i] = i end
@@ -87,9 +103,7 @@ end)
 
 describe("an instrument that raises", function()
   it("is reported on stderr and disabled; the run and the other instruments go on", function()
-    local script = os.tmpname()
-    local f = assert(io.open(script, "w"))
-    f:write([[
+    local out = run_script("lua5.4", [[
       local trio = require "ltrio"
       local strict = setmetatable({}, { __index = function(_, k) error("no field " .. k) end })
       local steps = 0
@@ -99,13 +113,6 @@ describe("an instrument that raises", function()
       print(#list, steps > 0)
       print(trio.run(function() return "second run" end))
     ]])
-    f:close()
-    local env = "LUA_PATH=" .. h.q(h.build .. "/lua/?.lua;" .. h.build .. "/lua/?/init.lua;;") ..
-      " LUA_CPATH=" .. h.q(h.build .. "/lua/?.so;;")
-    local p = io.popen(env .. " timeout 60 lua5.4 " .. h.q(script) .. " 2>&1")
-    local out = p:read("a")
-    p:close()
-    os.remove(script)
     assert.matches("ltrio: an instrument raised in before_run and has been disabled: [^\n]*no field before_run", out)
     assert.matches("\nresult\n2\ttrue\nsecond run\n", out)
     local _, reports = out:gsub("has been disabled", "")
@@ -338,9 +345,7 @@ end)
 
 describe("the host binary reporting a failed open_tcp_stream", function()
   it("prints why each connection attempt failed", function()
-    local script = os.tmpname()
-    local f = assert(io.open(script, "w"))
-    f:write([[
+    local out, ok = run_script(h.q(h.ltrio_bin), [[
       local trio = require "ltrio"
       local l = trio.socket.socket()
       l:bind({ "127.0.0.1", 0 })
@@ -348,11 +353,6 @@ describe("the host binary reporting a failed open_tcp_stream", function()
       l:close()                      -- nothing listens there now
       trio.open_tcp_stream("127.0.0.1", port)
     ]])
-    f:close()
-    local p = io.popen(h.q(h.ltrio_bin) .. " " .. h.q(script) .. " 2>&1")
-    local out = p:read("a")
-    local ok = p:close()
-    os.remove(script)
     assert.is_falsy(ok)
     assert.matches("^ltrio: OSError: all attempts to connect to 127%.0%.0%.1:%d+ failed\n  OSError: [^\n]*Connection refused\ntask 'main'", out)
   end)
