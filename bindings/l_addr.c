@@ -43,11 +43,12 @@ static int tuplelen(lua_State *L, int i) {
   return n;
 }
 
-/* Reads an integer element t[k] into *v; 0 if it is not an integer-valued number. */
+/* Reads an integer element t[k] into *v; 0 if it is not an integer-valued number
+** (a numeric string is not one). */
 static int intfield(lua_State *L, int i, int k, lua_Integer *v) {
   int isint = 0;
-  lua_rawgeti(L, i, k);
-  *v = lua_tointegerx(L, -1, &isint);
+  *v = 0;
+  if (lua_rawgeti(L, i, k) == LUA_TNUMBER) *v = lua_tointegerx(L, -1, &isint);
   lua_pop(L, 1);
   return isint;
 }

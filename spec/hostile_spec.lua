@@ -539,6 +539,15 @@ describe("number arguments", function()
     os.remove(path)
   end))
 
+  it("address tables take numbers, not numeric strings, for integer fields", h.async(function()
+    local S = trio.socket
+    local ok, nl = pcall(S.socket, S.AF_NETLINK, S.SOCK_RAW, 0)
+    h.skip_unless(ok, "no AF_NETLINK sockets here")
+    h.raises("TypeError", nl.bind, nl, { "0", "0" })
+    nl:bind({ 0, 0 })
+    nl:close()
+  end))
+
   it("a Semaphore's release never wraps past math.maxinteger", function()
     local sem = trio.Semaphore(math.maxinteger)
     h.raises("ValueError", sem.release, sem)
