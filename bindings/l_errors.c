@@ -136,6 +136,8 @@ int l_argerror(lua_State *L, int i, const char *fname, const char *param, const 
   const char *got = lua_isnoneornil(L, i) ? "no value" : luaL_typename(L, i);
   if (lua_type(L, i) == LUA_TNUMBER && strstr(expected, "integer")) got = describe(L, i);
   if (lua_isnil(L, i) && lua_gettop(L) >= i) got = "nil";
+  if (argnum(fname, i) == 0)  /* a method's self: as Lua says it */
+    return l_raisef(L, "TypeError", "%s: bad self (%s expected, got %s)", fname, expected, got);
   return l_raisef(L, "TypeError", "%s: bad argument #%d '%s' (%s expected, got %s)", fname,
                   argnum(fname, i), param, expected, got);
 }

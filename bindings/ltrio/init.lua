@@ -43,9 +43,12 @@ local function got(v)
   return t
 end
 
+-- As the core's messages: a TypeError names the type it got (the value, for a number
+-- where an integer was expected); a ValueError shows the value.
 local function typeerror(fname, i, param, expected, v)
+  local what = type(v) == "number" and expected:find("integer", 1, true) and got(v) or type(v)
   error(newerror("TypeError", ("%s: bad argument #%d '%s' (%s expected, got %s)")
-    :format(fname, i, param, expected, got(v))), 2)
+    :format(fname, i, param, expected, what)), 2)
 end
 
 local function valueerror(fname, i, param, what, v)
@@ -56,7 +59,7 @@ end
 -- TypeError unless 'self' is an object of class 'mt' (methods called on the wrong value).
 local function checkself(self, mt, fname)
   if getmetatable(self) ~= mt then
-    error(newerror("TypeError", ("%s: bad self (%s expected, got %s)"):format(fname, mt.__name, got(self))), 3)
+    error(newerror("TypeError", ("%s: bad self (%s expected, got %s)"):format(fname, mt.__name, type(self))), 3)
   end
 end
 
