@@ -4,9 +4,11 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #define POLL_EVERY_BATCHES 64
 #define POLL_EVERY_NS 500000u   /* 0.5 ms */
@@ -29,8 +31,20 @@ static int sigint_installed;
 static void on_timer(uv_timer_t *t) { uv_stop(t->loop); }
 static void on_wakeup(uv_async_t *a) { (void)a; lt_run_note_event(); }
 
+/* libuv must not get 0, 1 or 2 for its own fds (its exit handler then aborts, and stdio
+** would write into its epoll fd): a closed standard fd is pointed at /dev/null first,
+** as daemons do. */
+static void fill_std_fds(void) {
+  for (int fd = 0; fd <= 2; fd++) {
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    int n = open("/dev/null", O_RDWR);
+    if (n >= 0 && n != fd) close(n);  /* not the lowest free number: leave it */
+  }
+}
+
 uv_loop_t *lt_loop_uv(void) {
   if (!loop_ready) {
+    fill_std_fds();
     if (uv_loop_init(&loop) != 0) return NULL;
     uv_timer_init(&loop, &timer);
     uv_unref((uv_handle_t *)&timer);

@@ -562,3 +562,27 @@ describe("number arguments", function()
     assert.are.equal(math.maxinteger, sem.value)
   end)
 end)
+
+describe("a process started with standard fds closed", function()
+  it("runs and exits 0; stdio never aliases the engine's own fds", function()
+    local out = os.tmpname()
+    local script = os.tmpname()
+    local f = assert(io.open(script, "w"))
+    f:write(([[
+      local trio = require "ltrio"
+      trio.sleep(0.01)
+      local ok = io.stdout:write("x") and io.stdout:flush()   -- /dev/null: succeeds
+      local o = assert(io.open(%q, "w"))
+      o:write(tostring(ok and true), "\n", tostring(io.read()), "\n")
+      o:close()
+    ]]):format(out))
+    f:close()
+    for _, redirections in ipairs({ "</dev/null >&- 2>&-", "<&- >&-", "<&- >&- 2>&-" }) do
+      local ok, how, code = os.execute("timeout 30 " .. h.q(h.ltrio_bin) .. " " .. h.q(script) .. " " .. redirections)
+      assert.is_true(ok, redirections .. ": " .. tostring(how) .. " " .. tostring(code))
+      assert.are.equal("true\nnil\n", h.slurp(out), redirections)
+    end
+    os.remove(script)
+    os.remove(out)
+  end)
+end)
