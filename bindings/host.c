@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -363,6 +364,11 @@ static int run(lua_State *L, int argc, char **argv, int script, int args) {
     }
     lua_pushinteger(L, argc - script - 1);
     lua_setfield(L, -2, "n");
+  } else if (!(args & (has_e | has_v))) {  /* lua.c: no script, stdin not a terminal: run stdin */
+    lua_pushboolean(L, 0);
+    lua_createtable(L, 0, 1);
+    lua_pushinteger(L, 0);
+    lua_setfield(L, -2, "n");
   } else {
     lua_pushnil(L);
     lua_pushnil(L);
@@ -404,8 +410,8 @@ int main(int argc, char **argv) {
   }
   if (args & has_v)
     print_version();
-  if (script == argc && !(args & has_e))
-    return (args & has_v) ? 0 : (print_usage(stderr, NULL), 1);
+  if (script == argc && !(args & has_e) && ((args & has_v) || isatty(STDIN_FILENO)))
+    return (args & has_v) ? 0 : (print_usage(stderr, NULL), 1);  /* no interactive mode */
 
   signal(SIGPIPE, SIG_IGN);
   L = luaL_newstate();
