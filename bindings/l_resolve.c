@@ -187,7 +187,8 @@ static int l_resolve_getnameinfo(lua_State *L) {
     lua_rawgeti(L, 1, 2);
     int portstr = lua_type(L, -1) == LUA_TSTRING;
     lua_pop(L, 1);
-    if (portstr) return l_argerror(L, 1, fname, "sockaddr", "integer port");
+    if (portstr)
+      return l_raisef(L, "TypeError", "%s: bad argument #1 'sockaddr' (integer port expected, got string)", fname);
     return raisegai(L, EAI_NONAME, 0);
   }
   l_checkcancel(L, t);

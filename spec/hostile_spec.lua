@@ -376,6 +376,8 @@ describe("argument messages", function()
     local s <close> = trio.socket.socket(trio.socket.AF_INET, trio.socket.SOCK_DGRAM)
     h.errmatch(h.raises("TypeError", s.sendto, s, "x"), "TypeError", "'address' %(address expected, got no value%)")
     h.errmatch(h.raises("TypeError", trio.socket.getnameinfo, "x"), "TypeError", "#1 'sockaddr'")
+    h.errmatch(h.raises("TypeError", trio.socket.getnameinfo, { "127.0.0.1", "80" }, 0), "TypeError",
+      "integer port expected, got string")
   end))
 
   it("name the type a TypeError got, and a method's wrong self as 'bad self', in Lua and C alike", h.async(function()
