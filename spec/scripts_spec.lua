@@ -69,6 +69,14 @@ local function start(script, args, hook)
   return server
 end
 
+-- Runs fn as the main task of trio.run, then stops 'server' whatever happened, then
+-- raises fn's error if it failed.
+local function run_against(server, fn)
+  local ok, err = pcall(trio.run, fn)
+  server.stop()
+  assert(ok, tostring(err))
+end
+
 -- Receives from 'stream' until 'pattern' matches what has arrived; returns it all.
 local function receive_until(stream, pattern)
   local got = ""
@@ -104,7 +112,7 @@ describe("scripts/echo_server.lua and scripts/echo_client.lua", function()
   it("the server survives a client's reset and keeps serving", function()
     need_host()
     local server = start("echo_server.lua", "0 127.0.0.1")
-    local ok, err = pcall(trio.run, function()
+    run_against(server, function()
       for _ = 1, 3 do
         local c = trio.open_tcp_stream("127.0.0.1", server.port)
         c:send_all("ping")
@@ -117,8 +125,6 @@ describe("scripts/echo_server.lua and scripts/echo_client.lua", function()
       c:send_all("still there")
       assert.are.equal("still there", receive_until(c, "still there"))
     end)
-    server.stop()
-    assert(ok, tostring(err))
     assert.is_nil(server.stderr:find("Traceback", 1, true))
   end)
 
@@ -233,7 +239,7 @@ describe("scripts/chat_server.lua", function()
   it("broadcasts one client's lines to the others", function()
     need_host()
     local server = start("chat_server.lua", "0 127.0.0.1")
-    local ok, err = pcall(trio.run, function()
+    run_against(server, function()
       local bob <close> = trio.open_tcp_stream("127.0.0.1", server.port)
       local carol <close> = trio.open_tcp_stream("127.0.0.1", server.port)
       receive_until(bob, "joined\n")   -- bob sees carol join
@@ -245,8 +251,6 @@ describe("scripts/chat_server.lua", function()
       alice:close()
       assert.matches("* alice left", receive_until(bob, "alice left\n"), 1, true)
     end)
-    server.stop()
-    assert(ok, tostring(err))
   end)
 
   it("closes the receive channel of a client that left", function()
@@ -281,22 +285,20 @@ describe("scripts/chat_server.lua", function()
         return tx, hub
       end
     ]])
-    local ok, err = pcall(trio.run, function()
+    run_against(server, function()
       local bob <close> = trio.open_tcp_stream("127.0.0.1", server.port)
       local alice = trio.open_tcp_stream("127.0.0.1", server.port)
       receive_until(bob, "joined\n")
       alice:close()
       receive_until(bob, "left\n")
     end)
-    server.stop()
-    assert(ok, tostring(err))
     assert.matches("hook: the channel of the client that left is closed", server.stderr, 1, true)
   end)
 
   it("survives clients that reset before they are served", function()
     need_host()
     local server = start("chat_server.lua", "0 127.0.0.1")
-    local ok, err = pcall(trio.run, function()
+    run_against(server, function()
       for _ = 1, 5 do
         local c = trio.open_tcp_stream("127.0.0.1", server.port)
         c:setsockopt(trio.socket.SOL_SOCKET, trio.socket.SO_LINGER, string.pack("ii", 1, 0))
@@ -308,8 +310,6 @@ describe("scripts/chat_server.lua", function()
       carol:send_all("hi\n")
       assert.matches("> hi\n", receive_until(bob, "> hi\n"), 1, true)
     end)
-    server.stop()
-    assert(ok, tostring(err))
     assert.is_nil(server.stderr:find("traceback", 1, true), server.stderr)
   end)
 
@@ -325,7 +325,7 @@ describe("scripts/http_hello.lua", function()
   it("answers pipelined keep-alive requests, then closes on 'Connection: close'", function()
     need_host()
     local server = start("http_hello.lua", "0 127.0.0.1")
-    local ok, err = pcall(trio.run, function()
+    run_against(server, function()
       local c <close> = trio.open_tcp_stream("127.0.0.1", server.port)
       local req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
       c:send_all(req .. req)
@@ -335,28 +335,24 @@ describe("scripts/http_hello.lua", function()
       local last = receive_until(c, "\0")   -- no NUL comes: reads to EOF
       assert.matches("^HTTP/1.1 200 OK\r\n.*Connection: close\r\n\r\nHello, world\n$", last)
     end)
-    server.stop()
-    assert(ok, tostring(err))
   end)
 
   it("reads and ignores a body larger than the head limit", function()
     need_host()
     local server = start("http_hello.lua", "0 127.0.0.1")
-    local ok, err = pcall(trio.run, function()
+    run_against(server, function()
       local c <close> = trio.open_tcp_stream("127.0.0.1", server.port)
       local body = ("x"):rep(100000)
       c:send_all("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: " .. #body .. "\r\n\r\n" .. body ..
         "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
       assert.matches("^" .. RESPONSE .. RESPONSE .. "$", receive_until(c, "world\n.*world\n"))
     end)
-    server.stop()
-    assert(ok, tostring(err))
   end)
 
   it("answers an absurd or invalid Content-Length with an error and closes", function()
     need_host()
     local server = start("http_hello.lua", "0 127.0.0.1")
-    local ok, err = pcall(trio.run, function()
+    run_against(server, function()
       local cases = {
         {"99999999999999999999999", "413"}, {"9223372036854775808", "413"}, {"1073741825", "413"},
         {"1e3", "400"}, {"-5", "400"}, {"12abc", "400"}, {"", "400"}, {"5\r\nContent-Length: 6", "400"},
@@ -368,21 +364,17 @@ describe("scripts/http_hello.lua", function()
         assert.matches("^HTTP/1.1 " .. case[2] .. " [^\r]*\r\n.*Connection: close\r\n\r\n$", got)
       end
     end)
-    server.stop()
-    assert(ok, tostring(err))
   end)
 
   it("still answers a head over 64 KiB with 400 and closes", function()
     need_host()
     local server = start("http_hello.lua", "0 127.0.0.1")
-    local ok, err = pcall(trio.run, function()
+    run_against(server, function()
       local c <close> = trio.open_tcp_stream("127.0.0.1", server.port)
       local start_line = "GET / HTTP/1.1\r\nX: "
       c:send_all(start_line .. ("a"):rep(65537 - #start_line))   -- no end of head
       assert.matches("^HTTP/1.1 400 Bad Request\r\n", receive_until(c, "\0"))
     end)
-    server.stop()
-    assert(ok, tostring(err))
   end)
 
   it("rejects a port outside 0..65535 with a usage message", function()
