@@ -217,11 +217,13 @@ valgrind: check-deps
 	@$(MAKE) --no-print-directory all
 	LTRIO_VALGRIND=1 LTRIO_SPEC_TIMEOUT=$(VALGRIND_TIMEOUT) LTRIO_WRAP="$(VALGRIND)" $(RUN_SPECS) $(BUSTED_ARGS) $(VALGRIND_SPECS)
 
-# cppcheck over the engine and the bindings: no warning allowed.
+# cppcheck over the engine and the bindings (no warning allowed), and every scheduler
+# continuation guarded against foreign resumes (tools/check-continuations).
 lint: check-deps
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
 	  -D_GNU_SOURCE -DLLONG_MAX=9223372036854775807LL -Iengine $(LUA_CFLAGS) \
 	  --suppress=missingIncludeSystem engine bindings
+	tools/check-continuations
 
 # Every part runs even when one fails, so that one CI run reports every finding.
 check: check-deps

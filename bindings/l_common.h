@@ -73,7 +73,8 @@ l_task_t *l_current(void);
 ** coroutine.resume on it while it waits. Every continuation of a yield to the
 ** scheduler starts with L_RESUMED_BY_SCHEDULER: when something else resumed it,
 ** the coroutine yields straight back (the resumer gets true and a RuntimeError)
-** and the task keeps waiting, untouched. */
+** and the task keeps waiting, untouched. `make lint` checks every continuation
+** (tools/check-continuations). */
 int l_resumed_elsewhere(lua_State *L);
 int l_yield_back(lua_State *L, lua_KContext ctx, lua_KFunction k);
 #define L_RESUMED_BY_SCHEDULER(L, ctx, k) \
