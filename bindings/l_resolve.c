@@ -171,6 +171,36 @@ static int l_resolve_getaddrinfo_thread(lua_State *L) {
   return l_park(L, t, lt_resolve_abort, lk, (lua_KContext)lk, lookup_k);
 }
 
+/* The sockaddr of an IPv6 tuple whose host carries a %scope suffix ("fe80::1%eth0"),
+** which inet_pton refuses and getaddrinfo parses, as Python's getnameinfo does. The
+** other fields are checked as any address's; a scope_id given in the tuple wins over
+** the suffix. Returns 0 when the host is not such an address. */
+static int scoped_get(lua_State *L, const char *host, l_sockaddr_t *sa, const char *fname) {
+  const char *pct = strchr(host, '%');
+  if (!pct || !strchr(host, ':')) return 0;
+  lua_createtable(L, 4, 0);  /* the tuple with host "::", for the other fields' checks */
+  lua_pushliteral(L, "::");
+  lua_rawseti(L, -2, 1);
+  lua_Integer n = luaL_len(L, 1);
+  for (lua_Integer k = 2; k <= n && k <= 4; k++) {
+    lua_rawgeti(L, 1, k);
+    lua_rawseti(L, -2, k);
+  }
+  int ok = l_addr_get(L, lua_gettop(L), AF_INET6, 0, sa, fname);
+  lua_pop(L, 1);
+  struct addrinfo h, *res = NULL;
+  memset(&h, 0, sizeof h);
+  h.ai_family = AF_INET6;
+  h.ai_socktype = SOCK_DGRAM;
+  if (!ok || lt_resolve_numeric(host, NULL, &h, &res) != 0) return 0;
+  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&sa->ss;
+  const struct sockaddr_in6 *parsed = (const struct sockaddr_in6 *)res->ai_addr;
+  in6->sin6_addr = parsed->sin6_addr;
+  if (n < 4) in6->sin6_scope_id = parsed->sin6_scope_id;
+  freeaddrinfo(res);
+  return 1;
+}
+
 /* core.getnameinfo(sockaddr, flags) -> host, service (async)  [-0, +2, e] */
 static int l_resolve_getnameinfo(lua_State *L) {
   const char *fname = "trio.socket.getnameinfo";
@@ -183,7 +213,7 @@ static int l_resolve_getnameinfo(lua_State *L) {
   int family = host && strchr(host, ':') ? AF_INET6 : AF_INET;
   lua_pop(L, 1);
   if (!host) return l_argerror(L, 1, fname, "sockaddr", "{host, port}");
-  if (!l_addr_get(L, 1, family, 0, &sa, fname)) {
+  if (!l_addr_get(L, 1, family, 0, &sa, fname) && !scoped_get(L, host, &sa, fname)) {
     lua_rawgeti(L, 1, 2);
     int portstr = lua_type(L, -1) == LUA_TSTRING;
     lua_pop(L, 1);

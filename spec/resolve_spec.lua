@@ -77,6 +77,11 @@ describe("trio.socket.getaddrinfo", function()
     assert.equal(res[1][5], { "127.0.0.1", 80 })
   end))
 
+  it("an empty host name is EAI_NONAME, as glibc says", h.async(function()
+    local e = h.raises("gaierror", S.getaddrinfo, "", 80, 0, S.SOCK_STREAM)
+    assert.equal(S.EAI_NONAME, e.errno)
+  end))
+
   it("AI_NUMERICHOST with a name is a gaierror", h.async(function()
     local e = h.raises("gaierror", S.getaddrinfo, "localhost", 80, 0, 0, 0, S.AI_NUMERICHOST)
     assert.equal(S.EAI_NONAME, e.errno)
@@ -188,6 +193,17 @@ describe("trio.socket.getnameinfo / getprotobyname", function()
     assert.equal("1234", serv)
     h.raises("gaierror", S.getnameinfo, { "localhost", 80 }, 0)
     h.raises("TypeError", S.getnameinfo, "x", 0)
+  end))
+
+  it("takes an IPv6 host with a %scope suffix; a scope_id in the tuple wins", h.async(function()
+    local numeric = S.NI_NUMERICHOST | S.NI_NUMERICSERV
+    local lo = "fe80::1%" .. S.if_indextoname(1)  -- the loopback interface
+    assert.same({ lo, "80" }, { S.getnameinfo({ lo, 80 }, numeric) })
+    assert.same({ "fe80::1%7", "80" }, { S.getnameinfo({ lo, 80, 0, 7 }, numeric) })
+    assert.same({ "fe80::1", "80" }, { S.getnameinfo({ "fe80::1%1", 80, 0, 0 }, numeric) })
+    h.raises("gaierror", S.getnameinfo, { "fe80::1%nosuchif", 80 }, numeric)
+    h.raises("gaierror", S.getnameinfo, { "127.0.0.1%lo", 80 }, numeric)
+    h.raises("ValueError", S.getnameinfo, { lo, 70000 }, numeric)
   end))
 
   it("getprotobyname", h.async(function()
