@@ -55,15 +55,15 @@ static int intfield(lua_State *L, int i, int k, lua_Integer *v) {
 
 static const char *tname(lua_State *L, int i) { return luaL_typename(L, i); }
 
-/* Host and port of an IPv4/IPv6 tuple; returns 0 when resolution is needed. */
+/* Host and port of an IPv4/IPv6 address table; returns 0 when resolution is needed. */
 static int inet_get(lua_State *L, int i, int family, int local, l_sockaddr_t *sa,
                     const char *fname) {
   int n = tuplelen(L, i);
   if (family == AF_INET && n != 2)
-    return l_raisef(L, "ValueError", "%s: address should be a (host, port) tuple", fname);
+    return l_raisef(L, "ValueError", "%s: address should be a {host, port} table", fname);
   if (family == AF_INET6 && (n < 2 || n > 4))
     return l_raisef(L, "ValueError",
-                    "%s: address should be a (host, port, [flowinfo, [scopeid]]) tuple", fname);
+                    "%s: address should be a {host, port, [flowinfo, [scope_id]]} table", fname);
   int ht = lua_rawgeti(L, i, 1);
   const char *host = ht == LUA_TSTRING ? l_cstring(L, -1, fname, "address host") : NULL;
   lua_pop(L, 1);  /* the string stays anchored in the table */
@@ -154,7 +154,7 @@ int l_addr_get(lua_State *L, int i, int family, int local, l_sockaddr_t *sa, con
         return l_raisef(L, "TypeError", "%s: AF_NETLINK address must be a table, got %s",
                         fname, tname(L, i));
       if (tuplelen(L, i) != 2)
-        return l_raisef(L, "ValueError", "%s: address should be a (pid, groups) tuple", fname);
+        return l_raisef(L, "ValueError", "%s: address should be a {pid, groups} table", fname);
       if (!intfield(L, i, 1, &pid) || !intfield(L, i, 2, &groups))
         return l_raisef(L, "TypeError", "%s: AF_NETLINK pid and groups must be integers",
                         fname);
@@ -174,7 +174,7 @@ int l_addr_get(lua_State *L, int i, int family, int local, l_sockaddr_t *sa, con
       int n = tuplelen(L, i);
       if (n < 2 || n > 5)
         return l_raisef(L, "ValueError",
-                        "%s: address should be a (ifname, proto, [pkttype, [hatype, [addr]]]) tuple",
+                        "%s: address should be a {ifname, proto, [pkttype, [hatype, [addr]]]} table",
                         fname);
       lua_rawgeti(L, i, 1);
       const char *ifname = lua_tostring(L, -1);

@@ -171,14 +171,14 @@ static int l_resolve_getaddrinfo_thread(lua_State *L) {
   return l_park(L, t, lt_resolve_abort, lk, (lua_KContext)lk, lookup_k);
 }
 
-/* The sockaddr of an IPv6 tuple whose host carries a %scope suffix ("fe80::1%eth0"),
+/* The sockaddr of an IPv6 address table whose host carries a %scope suffix ("fe80::1%eth0"),
 ** which inet_pton refuses and getaddrinfo parses, as Python's getnameinfo does. The
-** other fields are checked as any address's; a scope_id given in the tuple wins over
+** other fields are checked as any address's; a scope_id given in the table wins over
 ** the suffix. Returns 0 when the host is not such an address. */
 static int scoped_get(lua_State *L, const char *host, l_sockaddr_t *sa, const char *fname) {
   const char *pct = strchr(host, '%');
   if (!pct || !strchr(host, ':')) return 0;
-  lua_createtable(L, 4, 0);  /* the tuple with host "::", for the other fields' checks */
+  lua_createtable(L, 4, 0);  /* the table with host "::", for the other fields' checks */
   lua_pushliteral(L, "::");
   lua_rawseti(L, -2, 1);
   lua_Integer n = luaL_len(L, 1);

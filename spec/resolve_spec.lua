@@ -195,7 +195,7 @@ describe("trio.socket.getnameinfo / getprotobyname", function()
     h.raises("TypeError", S.getnameinfo, "x", 0)
   end))
 
-  it("takes an IPv6 host with a %scope suffix; a scope_id in the tuple wins", h.async(function()
+  it("takes an IPv6 host with a %scope suffix; a scope_id in the table wins", h.async(function()
     local numeric = S.NI_NUMERICHOST | S.NI_NUMERICSERV
     local lo = "fe80::1%" .. S.if_indextoname(1)  -- the loopback interface
     assert.same({ lo, "80" }, { S.getnameinfo({ lo, 80 }, numeric) })
