@@ -116,12 +116,22 @@ static int l_core_run(lua_State *L) {
   lua_remove(L, 1);
   clock_ud_t *clock = lua_isnil(L, 1) ? NULL : luaL_checkudata(L, 1, CLOCK_MT);
   int ninstruments = lua_istable(L, 2) ? (int)lua_rawlen(L, 2) : 0;
-  lua_createtable(L, ninstruments, 0);  /* a copy: a failing instrument is removed from it */
+  /* A copy (a failing instrument is removed from it) that lists each instrument once, as
+  ** Trio adds an instrument already there only once. */
+  lua_createtable(L, ninstruments, 0);
+  int copied = 0;
   for (int i = 1; i <= ninstruments; i++) {
     lua_rawgeti(L, 2, i);
-    lua_rawseti(L, -2, i);
+    int seen = 0;
+    for (int j = 1; j <= copied && !seen; j++) {
+      lua_rawgeti(L, -2, j);
+      seen = lua_rawequal(L, -1, -2);
+      lua_pop(L, 1);
+    }
+    if (seen) lua_pop(L, 1);
+    else lua_rawseti(L, -2, ++copied);
   }
-  l_instruments_active = ninstruments > 0;
+  l_instruments_active = copied > 0;
   lua_setfield(L, LUA_REGISTRYINDEX, INSTRUMENTS);
   l_task_reset_errinfo(L);
   lua_pushnil(L);

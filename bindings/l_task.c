@@ -342,8 +342,8 @@ static void finish_task(lua_State *L, task_t *t, int status, int nres) {
     nres = 2;
   }
   if (l_instruments_active) {
+    l_instrument_call(L, "task_exited", t);  /* Trio's order */
     l_instrument_call(L, "after_task_step", t);
-    l_instrument_call(L, "task_exited", t);
   }
   notify_exit(L, t);
   l_leave_scopes(L, &t->base.task, t->nursery ? t->nursery->scope : &lt_run_current()->root);

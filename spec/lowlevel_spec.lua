@@ -311,6 +311,29 @@ describe("trio.run_with instruments", function()
     end
   end)
 
+  it("calls task_exited inside the last step, before its after_task_step (as Trio)", function()
+    local inst = recorder()
+    local child
+    h.checked(trio.run_with, { instruments = { inst } }, function()
+      trio.open_nursery(function(nursery)
+        nursery:start_soon(function() child = lowlevel.current_task() end)
+      end)
+    end)
+    local order = {}
+    for _, e in ipairs(inst.log) do
+      if e[2] == child and e[1] ~= "task_spawned" then order[#order + 1] = e[1] end
+    end
+    assert.are.same({ "before_task_step", "task_exited", "after_task_step" }, order)
+  end)
+
+  it("calls an instrument listed twice once per event", function()
+    local inst = recorder()
+    h.checked(trio.run_with, { instruments = { inst, inst } }, function() trio.sleep(0) end)
+    local n = 0
+    for _, e in ipairs(inst.log) do if e[1] == "before_run" then n = n + 1 end end
+    assert.are.equal(1, n)
+  end)
+
   it("may leave out any method", function()
     local calls = 0
     local only = { before_run = function() calls = calls + 1 end }
