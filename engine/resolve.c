@@ -172,4 +172,9 @@ int lt_resolve_idna(const char *host, char **out) {
   return *out ? 0 : -ENOMEM;
 }
 
-long lt_resolve_pending(void) { return pending; }
+long lt_resolve_pending(void) {
+  /* Outside a run nothing polls the loop: the lookups abandoned by a run that has ended
+  ** are freed here once their threads have finished, so the count reaches 0. */
+  if (pending > 0 && lt_run_current() == NULL) uv_run(lt_loop_uv(), UV_RUN_NOWAIT);
+  return pending;
+}

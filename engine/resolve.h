@@ -58,7 +58,8 @@ int lt_resolve_idna(const char *host, char **out);
 ** for EAI_SYSTEM, *sys_errno gets the errno. */
 int lt_resolve_eai(int uv_status, int *sys_errno);
 
-/* Lookups started and whose thread has not reported yet (abandoned ones included). */
+/* Lookups started and whose thread has not reported yet (abandoned ones included).
+** Outside a run, first frees the abandoned lookups whose thread has finished. */
 long lt_resolve_pending(void);
 
 #endif

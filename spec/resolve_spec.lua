@@ -101,6 +101,24 @@ describe("trio.socket.getaddrinfo", function()
     wait_lookups_done()
   end))
 
+  it("a lookup abandoned as the run ends is freed once its thread finishes", function()
+    local before = trio.lowlevel.engine_statistics().lookups_pending
+    trio.run(function()
+      trio.open_nursery(function(n)
+        for _ = 1, 20 do n:start_soon(S.getaddrinfo, "localhost", 80) end
+        trio.sleep(0)  -- each task has started its lookup
+        n.cancel_scope:cancel()
+      end)
+    end)
+    local pending
+    for _ = 1, 1000 do
+      pending = trio.lowlevel.engine_statistics().lookups_pending
+      if pending == before then break end
+      os.execute("sleep 0.01")
+    end
+    assert.are.equal(before, pending)
+  end)
+
   it("rejects bad arguments", h.async(function()
     h.raises("TypeError", S.getaddrinfo, {}, 80)
     h.raises("TypeError", S.getaddrinfo, "127.0.0.1", {})
