@@ -185,6 +185,15 @@ describe("trio.Lock", function()
     assert.is_true(trio.iserror(err, "BrokenResourceError"), "the waiter got " .. h.describe(err))
   end))
 
+  it("an owner that exits holding it keeps it for good: locked(), WouldBlock, Broken (Trio main)", h.async(function()
+    local lock = trio.Lock()
+    trio.open_nursery(function(nursery) nursery:start_soon(function() lock:acquire() end) end)
+    assert.is_true(lock:locked())
+    h.raises("WouldBlock", lock.acquire_nowait, lock)
+    h.raises("BrokenResourceError", lock.acquire, lock)
+    h.raises("RuntimeError", lock.release, lock)
+  end))
+
   it("a cancelled acquire() does not take the lock", h.async(function()
     local lock = trio.Lock()
     local cs = trio.CancelScope()
@@ -291,6 +300,19 @@ describe("trio.Semaphore", function()
     assert.are.equal(1, sem.value)
   end))
 
+  it("release() hands the token to a waiter even at max_value (as Trio)", h.async(function()
+    local sem = trio.Semaphore(0, 0)
+    local got = false
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function() sem:acquire(); got = true end)
+      trio.testing.wait_all_tasks_blocked()
+      sem:release()
+    end)
+    assert.is_true(got)
+    assert.are.equal(0, sem.value)
+    h.raises("ValueError", sem.release, sem)
+  end))
+
   it("rejects a negative or non-integer initial value", function()
     h.raises("ValueError", trio.Semaphore, -1)
     h.raises("TypeError", trio.Semaphore, 1.5)
@@ -298,4 +320,36 @@ describe("trio.Semaphore", function()
     local ok = pcall(trio.Semaphore, 2.0)
     assert.is_true(ok)
   end)
+end)
+
+describe("waiting on Event, Lock, Semaphore and channels", function()
+  -- Each wait times out at once (autojump); a queue that kept a slot per cancelled wait
+  -- grew by about 20 bytes a wait.
+  it("keeps no memory for waits that were cancelled", h.async_mock(function()
+    local ev, lock, sem = trio.Event(), trio.Lock(), trio.Semaphore(0)
+    local tx, rx = trio.open_memory_channel(0)
+    local _ <close> = tx
+    local _ <close> = rx
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function() lock:acquire(); trio.sleep_forever() end)
+      trio.testing.wait_all_tasks_blocked()
+      local function waits(n)
+        for _ = 1, n do
+          trio.move_on_after(1, ev.wait, ev)
+          trio.move_on_after(1, lock.acquire, lock)
+          trio.move_on_after(1, rx.receive, rx)
+          trio.move_on_after(1, sem.acquire, sem)
+        end
+      end
+      waits(1000)
+      collectgarbage(); collectgarbage()
+      local before = collectgarbage("count")
+      local n = os.getenv("LTRIO_VALGRIND") and 2000 or 20000  -- valgrind is 30x slower
+      waits(n)
+      collectgarbage(); collectgarbage()
+      local grown = collectgarbage("count") - before
+      assert.is_true(grown < 100, ("%.0f KB more after %d cancelled waits"):format(grown, 4 * n))
+      nursery.cancel_scope:cancel()
+    end)
+  end))
 end)

@@ -276,37 +276,48 @@ end
 local park, unpark, current_task, enter = core.park, core.unpark, core.current_task, core.enter
 local cancel_shielded_checkpoint = core.cancel_shielded_checkpoint
 
--- A FIFO of waiting entries with O(1) push, pop and removal, as Trio's ParkingLot:
--- q[head..tail], where a removed entry leaves 'false' until it reaches the front.
-local function new_queue() return { head = 1, tail = 0 } end
+-- A FIFO of waiting entries with O(1) push, pop and removal, as Trio's ParkingLot: a
+-- doubly linked list through the entries' 'prev' and 'next' fields. An entry's 'queue' is
+-- the queue it is in (false once out), and 'seq' its place in the order of arrival.
+local function new_queue() return { first = false, last = false, pushed = 0 } end
+
+-- A waiting entry: the task, and what it sends (channels) or the handle it waits on.
+local function entry(task, value, handle)
+  return { task = task, value = value, handle = handle, err = false,
+           queue = false, prev = false, next = false, seq = 0 }
+end
 
 local function q_push(q, w)
-  local t = q.tail + 1
-  q.tail, q[t], w.slot = t, w, t
+  local last = q.last
+  q.pushed = q.pushed + 1
+  w.queue, w.prev, w.next, w.seq = q, last, false, q.pushed
+  if last then last.next = w else q.first = w end
+  q.last = w
 end
 
 local function q_remove(q, w)
-  if q[w.slot] == w then q[w.slot] = false end
+  if w.queue ~= q then return end
+  local p, n = w.prev, w.next
+  if p then p.next = n else q.first = n end
+  if n then n.prev = p else q.last = p end
+  w.queue, w.prev, w.next = false, false, false
 end
 
 -- The first entry (taken out of q), or nil.
 local function q_pop(q)
-  for i = q.head, q.tail do
-    local w = q[i]
-    q[i] = nil
-    if w then
-      q.head = i + 1
-      return w
-    end
-  end
-  q.head, q.tail = 1, 0
-  return nil
+  local w = q.first
+  if not w then return nil end
+  q_remove(q, w)
+  return w
 end
 
--- Parks the task in queue 'q' until woken; on cancellation the entry leaves q.
-local function wait_in(q, w)
+-- Parks the task in queue 'q' until woken; on cancellation the entry leaves q. With
+-- 'mine' (a set), the entry is listed there while it waits.
+local function wait_in(q, w, mine)
   q_push(q, w)
+  if mine then mine[w] = true end
   local ok, e = pcall(park, w)
+  if mine then mine[w] = nil end
   if not ok then
     q_remove(q, w)
     error(e, 0)
@@ -361,7 +372,7 @@ function Event:wait()
     return core.checkpoint()
   end
   enter("Event:wait")
-  wait_in(self._waiters, { task = current_task() })
+  wait_in(self._waiters, entry(current_task()))
 end
 
 -- ---- Lock --------------------------------------------------------------------------------
@@ -389,8 +400,9 @@ function Lock:acquire_nowait()
   checkself(self, Lock, "Lock:acquire_nowait")
   local me = current_task("Lock:acquire_nowait")
   if self._owner == me then runtimeerror("Lock:acquire_nowait: attempt to re-acquire an already held Lock") end
-  if self._broken then error(broken_lock("Lock:acquire_nowait"), 2) end
-  if self._owner then error(newerror("WouldBlock", "Lock:acquire_nowait: the lock is held"), 2) end
+  if self._owner then  -- also when broken: the exited owner holds it for good (Trio)
+    error(newerror("WouldBlock", "Lock:acquire_nowait: the lock is held"), 2)
+  end
   take(self, me)
   return self
 end
@@ -404,7 +416,7 @@ function Lock:acquire()
     take(self, me)
     cancel_shielded_checkpoint()
   else
-    wait_in(self._waiters, { task = me })  -- release hands the lock over directly
+    wait_in(self._waiters, entry(me))  -- release hands the lock over directly
   end
   return self
 end
@@ -425,7 +437,7 @@ end
 core.set_exit_hook(function(task, objects)
   for lock in pairs(objects) do
     if getmetatable(lock) == Lock and lock._owner == task then
-      lock._owner, lock._broken = false, true
+      lock._broken = true  -- the exited task stays the owner: the lock is held for good
       wake_all(lock._waiters, nil, broken_lock("Lock:acquire"))
     end
   end
@@ -471,19 +483,20 @@ function semaphore_methods:acquire()
     rawset(self, "_value", self._value - 1)
     cancel_shielded_checkpoint()
   else
-    wait_in(self._waiters, { task = current_task("Semaphore:acquire") })
+    wait_in(self._waiters, entry(current_task("Semaphore:acquire")))
   end
   return self
 end
 function semaphore_methods:release()
   checkself(self, Semaphore, "Semaphore:release")
+  if wake_first(self._waiters) then return end  -- handed over: the value stays 0 (Trio)
   if self._max and self._value >= self._max then
     error(newerror("ValueError", "Semaphore:release: semaphore released too many times"), 2)
   end
   if self._value == math.maxinteger then
     error(newerror("ValueError", "Semaphore:release: the value would pass math.maxinteger"), 2)
   end
-  if not wake_first(self._waiters) then rawset(self, "_value", self._value + 1) end
+  rawset(self, "_value", self._value + 1)
 end
 Semaphore.__close = semaphore_methods.release
 
@@ -503,15 +516,28 @@ function trio.open_memory_channel(max_buffer)
   if max_buffer < 0 then
     valueerror("trio.open_memory_channel", 1, "max_buffer", "non-negative number expected", max_buffer)
   end
+  if max_buffer ~= huge and max_buffer > 0x7fffffff then
+    valueerror("trio.open_memory_channel", 1, "max_buffer", "at most 2^31-1, or math.huge", max_buffer)
+  end
   local state = {
     max = max_buffer, buf = {}, head = 1, tail = 0,
     senders = new_queue(), receivers = new_queue(), open_send = 1, open_recv = 1,
   }
-  return setmetatable({ _s = state, _closed = false }, SendChannel),
-         setmetatable({ _s = state, _closed = false }, ReceiveChannel)
+  return setmetatable({ _s = state, _closed = false, _waiting = false }, SendChannel),
+         setmetatable({ _s = state, _closed = false, _waiting = false }, ReceiveChannel)
 end
 
 local function buffered(st) return st.tail - st.head + 1 end
+
+-- The set of entries waiting on this handle itself: closing it wakes only those.
+local function handle_waiters(handle)
+  local mine = handle._waiting
+  if not mine then
+    mine = {}
+    handle._waiting = mine
+  end
+  return mine
+end
 
 local function try_send(self, v, fname)
   if v == nil then error(newerror("ValueError", fname .. ": bad argument #1 'value' (non-nil value expected, got nil)"), 3) end
@@ -538,7 +564,7 @@ function SendChannel:send(v)
   checkself(self, SendChannel, "MemorySendChannel:send")
   enter("MemorySendChannel:send")
   if try_send(self, v, "MemorySendChannel:send") then return cancel_shielded_checkpoint() end
-  wait_in(self._s.senders, { task = current_task(), value = v, handle = self })
+  wait_in(self._s.senders, entry(current_task(), v, self), handle_waiters(self))
 end
 
 local function try_receive(self, fname)
@@ -586,7 +612,7 @@ function ReceiveChannel:receive()
     cancel_shielded_checkpoint()
     return v
   end
-  return wait_in(self._s.receivers, { task = current_task(), handle = self })
+  return wait_in(self._s.receivers, entry(current_task(), nil, self), handle_waiters(self))
 end
 
 function ReceiveChannel:iter()
@@ -599,15 +625,20 @@ function ReceiveChannel:iter()
   end
 end
 
--- Wakes the tasks blocked on 'handle' itself with ClosedResourceError.
+-- Wakes the tasks blocked on 'handle' itself, in their order of arrival, with
+-- ClosedResourceError. An entry already taken out of q was handed its value: it keeps it.
 local function wake_handle_waiters(q, handle, fname)
-  for i = q.head, q.tail do
-    local w = q[i]
-    if w and w.handle == handle then
-      q[i] = false
-      w.err = newerror("ClosedResourceError", fname .. ": the channel was closed while this task waited")
-      unpark(w.task, w)
-    end
+  local mine = handle._waiting
+  if not mine then return end
+  local waiting = {}
+  for w in pairs(mine) do
+    if w.queue == q then waiting[#waiting + 1] = w end
+  end
+  table.sort(waiting, function(a, b) return a.seq < b.seq end)
+  for _, w in ipairs(waiting) do
+    q_remove(q, w)
+    w.err = newerror("ClosedResourceError", fname .. ": the channel was closed while this task waited")
+    unpark(w.task, w)
   end
 end
 
@@ -615,14 +646,14 @@ function SendChannel:clone()
   checkself(self, SendChannel, "MemorySendChannel:clone")
   if self._closed then error(closed_error("MemorySendChannel:clone"), 2) end
   self._s.open_send = self._s.open_send + 1
-  return setmetatable({ _s = self._s, _closed = false }, SendChannel)
+  return setmetatable({ _s = self._s, _closed = false, _waiting = false }, SendChannel)
 end
 
 function ReceiveChannel:clone()
   checkself(self, ReceiveChannel, "MemoryReceiveChannel:clone")
   if self._closed then error(closed_error("MemoryReceiveChannel:clone"), 2) end
   self._s.open_recv = self._s.open_recv + 1
-  return setmetatable({ _s = self._s, _closed = false }, ReceiveChannel)
+  return setmetatable({ _s = self._s, _closed = false, _waiting = false }, ReceiveChannel)
 end
 
 function SendChannel:close()
