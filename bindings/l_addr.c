@@ -123,7 +123,7 @@ static void unix_get(lua_State *L, int i, l_sockaddr_t *sa, const char *fname) {
   memset(un, 0, sizeof *un);
   un->sun_family = AF_UNIX;
   if (len >= sizeof un->sun_path + (len > 0 && path[0] == '\0'))
-    l_raisef(L, "ValueError", "%s: AF_UNIX path too long", fname);
+    l_raisef(L, "OSError", "%s: AF_UNIX path too long", fname);  /* as Python (errno nil) */
   memcpy(un->sun_path, path, len);
   sa->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
   if (len > 0 && path[0] != '\0') {

@@ -742,10 +742,15 @@ static int l_socket_sendfile(lua_State *L) {
   if (!lua_isnoneornil(L, 4)) {
     count = l_checkint(L, 4, "socket:sendfile", "count");
     if (count < 0) l_argvalue(L, 4, "socket:sendfile", "count", "negative");
-  } else {
-    struct stat st;
-    if (fstat(in, &st) != 0) l_raise(L, -errno, "socket:sendfile");
-    if (S_ISREG(st.st_mode)) count = st.st_size > off ? st.st_size - off : 0;
+  }
+  struct stat st;
+  if (fstat(in, &st) != 0) l_raise(L, -errno, "socket:sendfile");
+  if (S_ISREG(st.st_mode)) {
+    if (count < 0) count = st.st_size > off ? st.st_size - off : 0;
+  } else if (!S_ISBLK(st.st_mode)) {  /* sendfile(2) reads files only: a pipe is EINVAL or ESPIPE */
+    return l_raisef(L, "ValueError", "socket:sendfile: bad argument #1 'file' (regular file expected, got %s)",
+                    S_ISFIFO(st.st_mode) ? "a pipe" : S_ISSOCK(st.st_mode) ? "a socket"
+                    : S_ISCHR(st.st_mode) ? "a character device" : "a directory");
   }
   lua_settop(L, 2);
   lua_pushinteger(L, off);

@@ -334,6 +334,8 @@ describe("trio.open_tcp_stream arguments", function()
     assert.are.equal(1, #err.errors)
     assert.matches("local_address=\"::1\" is incompatible with remote address 127.0.0.1:9",
       err.errors[1].message, 1, true)
+    assert.is_nil(err.errors[1].errno)  -- the failed lookup's EAI code is no errno (Trio: None)
+    assert.is_true(trio.iserror(err.errors[1].cause, "gaierror"))
   end))
 
   it("binds to opts.local_address", h.async(function()

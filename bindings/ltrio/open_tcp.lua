@@ -72,7 +72,9 @@ return function(trio, core, util)
         if not iserror(e, "OSError") then error(e, 0) end
         err = util.newerror("OSError", string.format(
           "local_address=%q is incompatible with remote address %s",
-          local_address, format_addr(target.sockaddr)), {errno = e.errno, strerror = e.strerror, cause = e})
+          local_address, format_addr(target.sockaddr)),
+          iserror(e, "gaierror") and {cause = e}  -- its errno is an EAI code, not an errno
+            or {errno = e.errno, strerror = e.strerror, cause = e})
       end
     end
     if not err then
@@ -168,8 +170,10 @@ return function(trio, core, util)
     end
     local sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, 0)
     local ok, e = pcall(sock.connect, sock, path)
-    if not ok and iserror(e, "ValueError") then  -- a path the kernel cannot take: say whose
-      e = util.newerror("ValueError", (tostring(e.message):gsub("^socket:connect:", "trio.open_unix_socket:")))
+    if not ok and type(e) == "table" and not e.errno and (iserror(e, "ValueError") or iserror(e, "OSError")) then
+      -- a path no address can hold (a NUL inside, too long): say whose call it was
+      local class = iserror(e, "ValueError") and "ValueError" or "OSError"
+      e = util.newerror(class, (tostring(e.message):gsub("^socket:connect:", "trio.open_unix_socket:")))
     end
     if ok then ok, e = pcall(new_stream, sock) end
     if not ok then
