@@ -131,7 +131,8 @@ void l_task_run_ended(lua_State *L) {
   }
 }
 
-/* Pushes the task's name: "main" or "source:line" of its function. */
+/* Pushes the task's name: "main" or "source:line" of its function (for a callable
+** object, of its __call function). */
 static void push_task_name(lua_State *L, task_t *t, int ud) {
   lua_Debug ar;
   if (L_IS_MAIN(t)) {
@@ -139,6 +140,12 @@ static void push_task_name(lua_State *L, task_t *t, int ud) {
     return;
   }
   lua_getiuservalue(L, ud, 2);
+  if (!lua_isfunction(L, -1) && lua_getmetatable(L, -1)) {
+    lua_pushliteral(L, "__call");
+    lua_rawget(L, -2);
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+  }
   if (lua_isfunction(L, -1)) {
     lua_getinfo(L, ">S", &ar);
     if (ar.linedefined < 0) lua_pushstring(L, ar.short_src);  /* a C function: "[C]" */

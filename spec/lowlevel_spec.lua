@@ -43,6 +43,14 @@ describe("trio.lowlevel.current_task", function()
     assert.are_not.equal(names[1], names[2])
   end))
 
+  it("names a task of a callable object by its __call function", h.async(function()
+    local name
+    local function call() name = lowlevel.current_task().name end
+    local obj = setmetatable({}, { __call = call })
+    trio.open_nursery(function(nursery) nursery:start_soon(obj) end)
+    assert.are.equal(name_of(call), name)
+  end))
+
   it("differs between tasks, and each child keeps its own", h.async(function()
     local main = lowlevel.current_task()
     local got = {}
