@@ -15,12 +15,37 @@ static l_nursery_t *checknursery(lua_State *L, int i, const char *fname) {
   return n;
 }
 
+/* Once the body has ended (the parent waits) and no child or start() is left, the
+** nursery is closed to new arrivals at once, as Trio's: a task running before the
+** parent resumes cannot start anything in it. */
 static void wake_parent_if_done(l_nursery_t *n) {
   if (n->waiter != NULL && n->nchildren == 0 && n->pending_starts == 0) {
     lt_task_t *w = n->waiter;
     n->waiter = NULL;
+    n->closed = 1;
     lt_task_reschedule(w, 0);
   }
+}
+
+static void child_gone(lua_State *L, l_nursery_t *n);
+
+/* The last child of an orphaned nursery is gone: its scope closes, and the nursery
+** that held it open loses a child. */
+static void close_orphan(lua_State *L, l_nursery_t *n) {
+  scope_ud_t *s = lt_container_of(n->scope, scope_ud_t, s);
+  l_nursery_t *holder = n->holder;
+  n->holder = NULL;
+  lt_scope_close(n->scope, 0);
+  n->closed = 1;
+  l_unanchor(L, &s->ref);
+  if (holder != NULL) child_gone(L, holder);
+}
+
+/* One child of 'n' (a task, or an orphaned nursery it holds) is gone. */
+static void child_gone(lua_State *L, l_nursery_t *n) {
+  n->nchildren--;
+  if (!n->orphaned) wake_parent_if_done(n);
+  else if (n->nchildren == 0 && n->pending_starts == 0) close_orphan(L, n);  /* see l_leave_scopes */
 }
 
 /* Appends the error at 'err' to the nursery's list at 'nidx' and cancels the
@@ -43,20 +68,12 @@ static void record_error(lua_State *L, l_nursery_t *n, int nidx, int err) {
 
 void l_nursery_child_done(lua_State *L, task_t *t, int err_idx) {
   l_nursery_t *n = t->nursery;
-  n->nchildren--;
   if (err_idx && !n->orphaned) {  /* open, so anchored */
     l_pushanchored(L, lt_container_of(n->scope, scope_ud_t, s)->ref);
     record_error(L, n, lua_gettop(L), err_idx);
     lua_pop(L, 1);
   }
-  if (n->orphaned && n->nchildren == 0 && n->pending_starts == 0) {  /* see l_leave_scopes */
-    scope_ud_t *s = lt_container_of(n->scope, scope_ud_t, s);
-    lt_scope_close(n->scope, 0);
-    n->closed = 1;
-    l_unanchor(L, &s->ref);
-    return;
-  }
-  wake_parent_if_done(n);
+  child_gone(L, n);
 }
 
 /* core.nursery_open() -> nursery: enters the nursery's scope on the running task. */
@@ -107,10 +124,15 @@ static int nursery_wait_k(lua_State *L, int status, lua_KContext ctx) {
   l_nursery_t *n = lua_touserdata(L, 1);
   l_task_t *t = l_current();
   t->task.outcome = 0;
+  if (is_open_in(n->scope, t->task.scope)) {  /* scopes inside the nursery's left open */
+    l_leave_scopes(L, &t->task, n->scope, n);
+    if (n->nchildren > 0) {  /* orphaned nurseries inside it: wait for them too */
+      n->waiter = &t->task;
+      return l_park(L, t, nursery_abort, n, 0, nursery_wait_k);
+    }
+  }
   if (n->interrupted) t->task.interrupt = 0;
   n->closed = 1;
-  if (is_open_in(n->scope, t->task.scope))  /* scopes inside the nursery's left open */
-    l_leave_scopes(L, &t->task, n->scope);
   int caught = lt_scope_exit(n->scope, &t->task, n->saw_cancelled);
   scope_ud_t *s = lt_container_of(n->scope, scope_ud_t, s);
   l_unanchor(L, &s->ref);
@@ -131,6 +153,7 @@ static int l_core_nursery_wait(lua_State *L) {
     n->waiter = &t->task;
     return l_park(L, t, nursery_abort, n, 0, nursery_wait_k);
   }
+  n->closed = 1;  /* nothing left: closed to new arrivals from now on */
   return l_yield(L, t, 0, nursery_wait_k);
 }
 
@@ -203,9 +226,7 @@ static int l_core_reparent(lua_State *L) {
     et->scope = target->scope;
   } else {
     while (s->parent != inner->scope) s = s->parent;
-    lt_list_remove(&s->child_node);
-    s->parent = target->scope;
-    lt_list_push(&target->scope->children, &s->child_node);
+    lt_scope_reparent(s, target->scope);
   }
   inner->nchildren--;
   target->nchildren++;

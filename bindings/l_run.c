@@ -85,7 +85,8 @@ void l_main_finished(lua_State *L, lua_State *co, int nres) {
   lua_xmove(co, L, nres);  /* ok, results... onto run_body's frame */
   main_nres = nres;
   run.main = NULL;  /* its userdata may be collected now: current_root_task raises */
-  run.stop = 1;
+  run.stop = run.tasks_living == 0;  /* else tasks of a nursery orphaned by coroutine.close
+                                     ** remain: the run ends with the last (l_task.c) */
 }
 
 static int run_body(lua_State *L) {  /* fn, args... */

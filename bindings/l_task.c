@@ -85,22 +85,23 @@ void l_unanchor(lua_State *L, int *ref) {
 /* Leaves the scopes task 'et' entered inside 'base' that are still open (an error,
 ** such as running out of memory, broke the bracket that would have left them), so no
 ** engine list keeps pointing into memory the collector may free. A nursery that still
-** has children is moved under 'base', cancelled, and closed by its last child. */
-void l_leave_scopes(lua_State *L, lt_task_t *et, lt_scope_t *base) {
+** has children is moved under 'base', cancelled, counted as a child of 'holder', and
+** closed by its last child. */
+void l_leave_scopes(lua_State *L, lt_task_t *et, lt_scope_t *base, l_nursery_t *holder) {
   while (et->scope != base && et->scope != NULL) {
     lt_scope_t *s = et->scope;
     scope_ud_t *u = lt_container_of(s, scope_ud_t, s);
     l_nursery_t *n = u->nursery;
     if (n != NULL && (n->nchildren > 0 || n->pending_starts > 0)) {
       lt_scope_t *parent = s->parent;
-      lt_list_remove(&s->child_node);
-      s->parent = base;
-      lt_list_push(&base->children, &s->child_node);
+      lt_scope_reparent(s, base);
       lt_list_remove(&et->scope_node);
       lt_list_push(&parent->tasks, &et->scope_node);
       et->scope = parent;
       n->orphaned = 1;
       n->waiter = NULL;
+      n->holder = holder;
+      if (holder != NULL) holder->nchildren++;
       lt_scope_cancel(s);
     } else {
       lt_scope_exit(s, et, 0);
@@ -353,7 +354,7 @@ static void finish_task(lua_State *L, task_t *t, int status, int nres) {
     l_instrument_call(L, "after_task_step", t);
   }
   notify_exit(L, t);
-  l_leave_scopes(L, &t->base.task, t->nursery ? t->nursery->scope : &lt_run_current()->root);
+  l_leave_scopes(L, &t->base.task, t->nursery ? t->nursery->scope : &lt_run_current()->root, t->nursery);
   lt_task_finish(&t->base.task);
   tasks_allocated--;
   if (L_IS_MAIN(t)) {
@@ -367,6 +368,8 @@ static void finish_task(lua_State *L, task_t *t, int status, int nres) {
     } else {
       l_nursery_child_done(L, t, 0);
     }
+    lt_run_t *r = lt_run_current();
+    if (r->main == NULL && r->tasks_living == 0) r->stop = 1;  /* see l_main_finished */
   }
   /* recycle the thread, drop the task from the live set */
   *owner(co) = NULL;

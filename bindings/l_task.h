@@ -46,6 +46,7 @@ struct l_nursery_s {
   int saw_cancelled;      /* a child or the body ended by Cancelled */
   lt_task_t *waiter;      /* the parent, parked until nchildren == 0 */
   int orphaned;           /* its parent task ended without waiting: the last child closes it */
+  l_nursery_t *holder;    /* orphaned: the nursery it counts as a child of (kept open), or NULL */
 };
 
 /* Pushes a new CancelScope userdata, not entered (l_scope.c).  [-0, +1, m] */
@@ -67,8 +68,10 @@ void l_pushtask(lua_State *L, task_t *t);
 /* At the end of a run: forgets the references of finished tasks and trims the
 ** pool of idle threads, so that memory returns to where it was. */
 void l_task_run_ended(lua_State *L);
-/* Leaves every scope task 'et' still has open inside 'base' (l_task.c). */
-void l_leave_scopes(lua_State *L, lt_task_t *et, lt_scope_t *base);
+/* Leaves every scope task 'et' still has open inside 'base' (l_task.c). A nursery
+** that still has children moves under 'base' and counts as a child of 'holder' (the
+** nursery whose scope 'base' is, or NULL), which so stays open until it closes. */
+void l_leave_scopes(lua_State *L, lt_task_t *et, lt_scope_t *base, l_nursery_t *holder);
 /* The running task of the current step, or NULL. */
 task_t *l_running(void);
 /* Creates a task running fn (at index 'fn') with the 'nargs' values above it,

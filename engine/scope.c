@@ -117,6 +117,13 @@ int lt_scope_exit(lt_scope_t *s, lt_task_t *t, int cancelled) {
   return catches;
 }
 
+void lt_scope_reparent(lt_scope_t *s, lt_scope_t *parent) {
+  lt_list_remove(&s->child_node);
+  s->parent = parent;
+  lt_list_push(&parent->children, &s->child_node);
+  if (!s->shield && !s->cancel_called && lt_scope_cancelled(parent)) abort_subtree(s);
+}
+
 void lt_scope_cancel(lt_scope_t *s) {
   if (s->cancel_called) return;
   s->cancel_called = 1;
@@ -140,7 +147,7 @@ void lt_scope_set_shield(lt_scope_t *s, int shield) {
 int lt_scope_cancel_called(lt_scope_t *s) {
   if (!s->cancel_called) {
     lt_run_t *r = lt_run_current();
-    if (r != NULL && s->deadline <= lt_run_now(r)) {
+    if (r != NULL && (s->active || !s->entered) && s->deadline <= lt_run_now(r)) {
       if (s->active) lt_scope_cancel(s);
       else s->cancel_called = 1;
     }

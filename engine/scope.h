@@ -40,6 +40,10 @@ int lt_scope_exit(lt_scope_t *s, lt_task_t *t, int cancelled);
 /* Closes a scope opened with lt_scope_open (no task inside any more). Same result. */
 int lt_scope_close(lt_scope_t *s, int cancelled);
 
+/* Moves the open scope 's', with everything below it, under 'parent'; the tasks
+** parked below it that the move puts under a cancellation are woken, as a cancel would. */
+void lt_scope_reparent(lt_scope_t *s, lt_scope_t *parent);
+
 /* Cancels 's': every task parked under it (not behind a shield) gets its abort
 ** callback. Idempotent; never runs Lua. */
 void lt_scope_cancel(lt_scope_t *s);
@@ -56,7 +60,8 @@ int lt_scope_cancelled(const lt_scope_t *s);
 /* min of deadlines up to the nearest shield; -INFINITY when effectively cancelled. */
 double lt_scope_effective_deadline(const lt_scope_t *s);
 
-/* cancel_called, updated first from the deadline if the clock has passed it. */
+/* cancel_called, updated first from the deadline if the clock has passed it (while
+** the scope is active or not yet entered, as Trio: an exited scope keeps its value). */
 int lt_scope_cancel_called(lt_scope_t *s);
 
 #endif

@@ -159,6 +159,16 @@ describe("CancelScope", function()
     assert.is_true(cs.cancelled_caught)
   end))
 
+  it("an exited scope's cancel_called stays as it was when its deadline passes later", h.async_mock(function()
+    local cs = trio.move_on_after(1, function() end)
+    assert.is_false(cs.cancel_called)
+    trio.sleep(2)
+    assert.is_false(cs.cancel_called)
+    local fresh = trio.CancelScope { deadline = trio.current_time() + 1 }
+    trio.sleep(2)
+    assert.is_true(fresh.cancel_called)  -- not entered yet: the deadline counts (Trio)
+  end))
+
   it("fields start false and the constructor table is optional", h.async(function()
     for _, cs in ipairs { trio.CancelScope(), trio.CancelScope {} } do
       assert.is_false(cs.cancel_called)

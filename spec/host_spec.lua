@@ -355,6 +355,39 @@ describe("Ctrl-C under plain lua5.4 with the module", function()
     assert.truthy(stderr:find("interrupted", 1, true), stderr)
   end)
 
+  it("Ctrl-C while a nursery waits for its children comes first among their errors (as Trio)", function()
+    need_env()
+    local s = script([[
+      local trio = require "ltrio"
+      local f = io.open("/proc/self/stat"); local pid = f:read("n"); f:close()
+      local ok, e = pcall(trio.run, function()
+        trio.open_nursery(function(n)
+          n:start_soon(function()
+            local _ <close> = setmetatable({}, { __close = function()
+              error(trio.ValueError("cleanup failed"), 0)
+            end })
+            trio.sleep_forever()
+          end)
+          trio.testing.wait_all_tasks_blocked()
+          io.stdout:write("ready ", pid, "\n")
+          io.stdout:flush()
+        end)  -- Ctrl-C comes while the body waits here for the child
+      end)
+      local names = {}
+      for i, x in ipairs(e.errors or {}) do names[i] = trio.iserror(x, "KeyboardInterrupt") and "KI" or x.message end
+      io.stdout:write(tostring(ok), " ", table.concat(names, ", "), "\n")
+    ]])
+    local err = tmp()
+    local p = io.popen("env --default-signal=INT " .. LUAENV .. "timeout 60 lua5.4 " .. q(s) ..
+      " </dev/null 2>" .. q(err) .. "; echo status=$?")
+    local pid = (p:read("l") or ""):match("^ready (%d+)$")
+    assert.truthy(pid, slurp(err))
+    assert(os.execute("kill -INT " .. pid))
+    local rest = p:read("a")
+    p:close()
+    assert.are.equal("false KI, cleanup failed\nstatus=0\n", rest, slurp(err))
+  end)
+
   it("a run leaves an ignored SIGINT ignored (host binary)", function()
     need_env()
     need_bin()

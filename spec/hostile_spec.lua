@@ -226,6 +226,52 @@ describe("a waiting task's coroutine", function()
     end)
     assert.matches("coroutine.close", err.message)
   end))
+
+  -- The closed task's own nursery is left open with a child still running: the nursery
+  -- above keeps waiting for that grandchild (it used to return, then touch freed memory).
+  it("closed while its nursery has children: the nursery above waits for them", h.async(function()
+    local thread
+    local log = {}
+    h.raises("RuntimeError", trio.open_nursery, function(n)
+      n:start_soon(function()
+        thread = coroutine.running()
+        trio.open_nursery(function(m)
+          m:start_soon(function()
+            trio.CancelScope { shield = true }:run(trio.sleep, 0.2)
+            log[#log + 1] = "grandchild done"
+          end)
+          trio.sleep(10)
+        end)
+      end)
+      trio.testing.wait_all_tasks_blocked()
+      assert.is_true(coroutine.close(thread))
+      for _ = 1, 3 do collectgarbage() end
+      n.cancel_scope:cancel()  -- wakes the closed task at once; the grandchild is shielded
+    end)
+    log[#log + 1] = "nursery returned"
+    for _ = 1, 3 do collectgarbage() end
+    assert.are.same({ "grandchild done", "nursery returned" }, log)
+  end))
+
+  it("the main task closed while its nursery has children: the run ends after them", function()
+    local log = {}
+    local tasks = trio.lowlevel.engine_statistics().tasks_allocated
+    local err = h.raises("RuntimeError", trio.run, function()
+      local main = coroutine.running()
+      trio.open_nursery(function(m)
+        m:start_soon(function()
+          trio.CancelScope { shield = true }:run(trio.sleep, 0.1)
+          log[#log + 1] = "grandchild done"
+        end)
+        m:start_soon(function() trio.sleep(0.01); coroutine.close(main) end)
+        trio.sleep(0.05)
+      end)
+    end)
+    log[#log + 1] = "run returned"
+    assert.matches("coroutine.close", err.message)
+    assert.are.same({ "grandchild done", "run returned" }, log)
+    assert.are.equal(tasks, trio.lowlevel.engine_statistics().tasks_allocated)
+  end)
 end)
 
 describe("bad constructor values", function()

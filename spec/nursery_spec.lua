@@ -188,6 +188,28 @@ describe("nursery:start_soon", function()
     assert.are.equal("v", got)
   end))
 
+  -- Between the last child's end and the parent's next step, another task may run: the
+  -- nursery is closed already (Trio); a task started then was lost, with its errors.
+  it("is closed to new arrivals as soon as the body and every child are done", h.async(function()
+    local inner
+    local soon, start
+    trio.open_nursery(function(outer)
+      outer:start_soon(function()
+        while not inner do trio.sleep(0) end
+        soon = table.pack(pcall(inner.start_soon, inner, trio.sleep, 0))
+        start = table.pack(pcall(inner.start, inner, function() trio.started() end))
+      end)
+      outer:start_soon(function()
+        trio.sleep(0)
+        trio.open_nursery(function(n) inner = n end)
+      end)
+    end)
+    assert.is_false(soon[1])
+    assert.is_true(trio.iserror(soon[2], "RuntimeError"), h.describe(soon[2]))
+    assert.is_false(start[1])
+    assert.is_true(trio.iserror(start[2], "RuntimeError"), h.describe(start[2]))
+  end))
+
   it("a child may start_soon into the nursery while the parent waits at its end", h.async(function()
     local log = {}
     trio.open_nursery(function(nursery)
@@ -641,5 +663,26 @@ describe("nursery:start_soon scheduling (batches)", function()
     local rest = { log[2], log[3] }
     table.sort(rest)
     assert.are.same({ "setter again", "waiter" }, rest)
+  end))
+end)
+
+describe("nursery:start into a cancelled nursery", function()
+  -- The started task moves under the target's cancelled scope: what waits below it is
+  -- cancelled then, as Trio recomputes cancellation when a task moves.
+  it("cancels the started task's waiting children when started() moves it", h.async(function()
+    local got
+    trio.open_nursery(function(target)
+      target.cancel_scope:cancel()
+      trio.CancelScope { shield = true }:run(function()
+        got = target:start(function()
+          trio.open_nursery(function(m)
+            m:start_soon(trio.sleep_forever)
+            trio.testing.wait_all_tasks_blocked()
+            trio.started("v")
+          end)
+        end)
+      end)
+    end)
+    assert.are.equal("v", got)
   end))
 end)

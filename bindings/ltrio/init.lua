@@ -220,9 +220,13 @@ local nursery_open, nursery_record, nursery_wait = core.nursery_open, core.nurse
 local function nursery_finish(n, ok, ...)
   if not ok then nursery_record(n, (...)) end
   local caught, interrupted, saw_cancelled, errors = nursery_wait(n)
-  if interrupted then error(newerror("KeyboardInterrupt", "interrupted"), 0) end
   local nerr = errors.n or 0  -- the count the engine keeps (an error may be nil)
   errors.n = nil
+  if interrupted then  -- Ctrl-C while waiting for the children: first of their errors, as Trio
+    for i = nerr, 1, -1 do errors[i + 1] = errors[i] end
+    errors[1] = newerror("KeyboardInterrupt", "interrupted")
+    nerr = nerr + 1
+  end
   if nerr == 1 then error(errors[1], 0) end
   if nerr > 1 then error(new_error_group(errors, nerr), 0) end
   if saw_cancelled then
