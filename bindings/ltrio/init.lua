@@ -515,7 +515,7 @@ local function closed_error(fname) return newerror("ClosedResourceError", fname 
 function trio.open_memory_channel(max_buffer)
   if type(max_buffer) ~= "number" then typeerror("trio.open_memory_channel", 1, "max_buffer", "number", max_buffer) end
   if max_buffer ~= huge and max_buffer ~= math.floor(max_buffer) then
-    typeerror("trio.open_memory_channel", 1, "max_buffer", "whole number or math.huge", max_buffer)
+    typeerror("trio.open_memory_channel", 1, "max_buffer", "integer or math.huge", max_buffer)
   end
   if max_buffer < 0 then
     valueerror("trio.open_memory_channel", 1, "max_buffer", "non-negative number expected", max_buffer)
