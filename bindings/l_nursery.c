@@ -27,7 +27,7 @@ static void wake_parent_if_done(l_nursery_t *n) {
   }
 }
 
-static void child_gone(lua_State *L, l_nursery_t *n);
+static void done_check(lua_State *L, l_nursery_t *n);
 
 /* The last child of an orphaned nursery is gone: its scope closes, and the nursery
 ** that held it open loses a child. */
@@ -38,12 +38,15 @@ static void close_orphan(lua_State *L, l_nursery_t *n) {
   lt_scope_close(n->scope, 0);
   n->closed = 1;
   l_unanchor(L, &s->ref);
-  if (holder != NULL) child_gone(L, holder);
+  if (holder != NULL) {
+    holder->nchildren--;
+    done_check(L, holder);
+  }
 }
 
-/* One child of 'n' (a task, or an orphaned nursery it holds) is gone. */
-static void child_gone(lua_State *L, l_nursery_t *n) {
-  n->nchildren--;
+/* After a child of 'n' (a task, or an orphaned nursery it holds) or a start() into it
+** is gone: the parent waiting at its end resumes, or an orphaned nursery closes. */
+static void done_check(lua_State *L, l_nursery_t *n) {
   if (!n->orphaned) wake_parent_if_done(n);
   else if (n->nchildren == 0 && n->pending_starts == 0) close_orphan(L, n);  /* see l_leave_scopes */
 }
@@ -60,6 +63,7 @@ static void record_error(lua_State *L, l_nursery_t *n, int nidx, int err) {
   lua_pop(L, 1);
   lua_pushinteger(L, count);
   lua_setfield(L, -2, "n");
+  n->nerrors = (int)count;
   lua_pushvalue(L, err);
   lua_rawseti(L, -2, count);
   lua_pop(L, 1);
@@ -73,7 +77,8 @@ void l_nursery_child_done(lua_State *L, task_t *t, int err_idx) {
     record_error(L, n, lua_gettop(L), err_idx);
     lua_pop(L, 1);
   }
-  child_gone(L, n);
+  n->nchildren--;
+  done_check(L, n);
 }
 
 /* core.nursery_open() -> nursery: enters the nursery's scope on the running task. */
@@ -103,8 +108,9 @@ static int l_core_nursery_record(lua_State *L) {
 static int nursery_abort(lt_task_t *task, void *data, int err) {
   l_nursery_t *n = data;
   (void)task;
-  if (err == LT_EINTERRUPT) {
+  if (err == LT_EINTERRUPT && !n->interrupted) {
     n->interrupted = 1;
+    n->errors_before_interrupt = n->nerrors;
     lt_scope_cancel(n->scope);
   }
   return 0;  /* the wait for children cannot be cancelled */
@@ -137,13 +143,15 @@ static int nursery_wait_k(lua_State *L, int status, lua_KContext ctx) {
   scope_ud_t *s = lt_container_of(n->scope, scope_ud_t, s);
   l_unanchor(L, &s->ref);
   lua_pushboolean(L, caught);
-  lua_pushboolean(L, n->interrupted);
+  if (n->interrupted) lua_pushinteger(L, n->errors_before_interrupt);
+  else lua_pushboolean(L, 0);
   lua_pushboolean(L, n->saw_cancelled);
   lua_getiuservalue(L, 1, 1);
   return 4;
 }
 
 /* core.nursery_wait(nursery) -> caught, interrupted, saw_cancelled, errors
+** ('interrupted': false, or how many of the errors came before the Ctrl-C)
 ** Waits (uncancellably) for every child, then leaves the nursery's scope. */
 static int l_core_nursery_wait(lua_State *L) {
   l_nursery_t *n = checknursery(L, 1, "trio.open_nursery");
@@ -200,7 +208,7 @@ static int l_core_spawn_start(lua_State *L) {
 static int l_core_nursery_pending(lua_State *L) {
   l_nursery_t *n = checknursery(L, 1, "Nursery:start");
   n->pending_starts += (int)luaL_checkinteger(L, 2);
-  wake_parent_if_done(n);
+  done_check(L, n);
   return 0;
 }
 
@@ -231,7 +239,7 @@ static int l_core_reparent(lua_State *L) {
   inner->nchildren--;
   target->nchildren++;
   t->nursery = target;
-  wake_parent_if_done(inner);
+  done_check(L, inner);
   return 0;
 }
 

@@ -148,7 +148,7 @@ static int l_core_run(lua_State *L) {
   lua_remove(L, 1);
   int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
   ending = 1;
-  int nres = main_nres;
+  int nres = main_nres, interrupted_late = run.interrupted_late;
   if (l_instruments_active) l_instrument_call(L, "after_run", NULL);
   if (clock) clock->c = run.clock;
   active_clock = NULL;
@@ -160,6 +160,12 @@ static int l_core_run(lua_State *L) {
     return lua_error(L);
   }
   int first = lua_gettop(L) - nres + 1;
+  if (interrupted_late) {  /* Ctrl-C ended what was left after the main task: it wins */
+    lua_settop(L, first);
+    lua_pushboolean(L, 0);
+    lua_replace(L, first);
+    l_newerror(L, "KeyboardInterrupt", "interrupted");
+  }
   if (!lua_toboolean(L, first)) {
     record_failure(L, first + 1);
     lua_settop(L, first + 1);

@@ -43,6 +43,8 @@ struct l_nursery_s {
   int pending_starts;
   int closed;
   int interrupted;        /* Ctrl-C arrived while the parent waited for children */
+  int nerrors;            /* errors recorded so far */
+  int errors_before_interrupt;  /* of those, how many came before the Ctrl-C */
   int saw_cancelled;      /* a child or the body ended by Cancelled */
   lt_task_t *waiter;      /* the parent, parked until nchildren == 0 */
   int orphaned;           /* its parent task ended without waiting: the last child closes it */

@@ -128,7 +128,11 @@ static void install_sigint(void) {
 static void deliver_interrupt(lt_run_t *r) {
   interrupt_pending = 0;
   lt_task_t *t = r->main;
-  if (t == NULL || t->state == LT_TASK_DONE) return;
+  if (t == NULL || t->state == LT_TASK_DONE) {  /* tasks of orphaned nurseries are left */
+    r->interrupted_late = 1;
+    lt_scope_interrupt_all(&r->root);
+    return;
+  }
   t->interrupt = 1;
   if (t->state == LT_TASK_PARKED && lt_task_abort(t, LT_EINTERRUPT)) t->interrupt = 0;
 }

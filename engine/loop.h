@@ -25,13 +25,14 @@ typedef struct {
 typedef struct lt_run_s {
   lt_list_t runq;           /* RUNNABLE tasks, in order */
   lt_deadlines_t deadlines;
-  lt_scope_t root;          /* the run's root scope (never cancelled) */
+  lt_scope_t root;          /* the run's root scope */
   lt_clock_t clock;
   lt_list_t idle_waiters;   /* tasks in wait_all_tasks_blocked (wait_node, wait_key = cushion) */
   lt_task_t *main;          /* receives Ctrl-C */
   lt_step_cb step;
   void *step_ud;
   int stop;                 /* set by the bindings when the main task is done */
+  int interrupted_late;     /* Ctrl-C came after the main task ended (orphans still ran) */
   uint64_t events;          /* libuv callbacks seen; unchanged across a poll == idle */
   uint64_t last_poll;       /* uv_hrtime() of the last poll */
   int batches_since_poll;

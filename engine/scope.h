@@ -44,6 +44,10 @@ int lt_scope_close(lt_scope_t *s, int cancelled);
 ** parked below it that the move puts under a cancellation are woken, as a cancel would. */
 void lt_scope_reparent(lt_scope_t *s, lt_scope_t *parent);
 
+/* Delivers a Ctrl-C to every task below 's', shields included (what the main task
+** would get); for the tasks left once the main task has ended. */
+void lt_scope_interrupt_all(lt_scope_t *s);
+
 /* Cancels 's': every task parked under it (not behind a shield) gets its abort
 ** callback. Idempotent; never runs Lua. */
 void lt_scope_cancel(lt_scope_t *s);

@@ -355,26 +355,19 @@ describe("Ctrl-C under plain lua5.4 with the module", function()
     assert.truthy(stderr:find("interrupted", 1, true), stderr)
   end)
 
-  it("Ctrl-C while a nursery waits for its children comes first among their errors (as Trio)", function()
+  -- Runs 'body' (Lua source run as trio.run's function; it prints "ready" when it may be
+  -- interrupted), sends one Ctrl-C, and returns what the script printed after it.
+  local function interrupted_run(body)
     need_env()
     local s = script([[
       local trio = require "ltrio"
       local f = io.open("/proc/self/stat"); local pid = f:read("n"); f:close()
-      local ok, e = pcall(trio.run, function()
-        trio.open_nursery(function(n)
-          n:start_soon(function()
-            local _ <close> = setmetatable({}, { __close = function()
-              error(trio.ValueError("cleanup failed"), 0)
-            end })
-            trio.sleep_forever()
-          end)
-          trio.testing.wait_all_tasks_blocked()
-          io.stdout:write("ready ", pid, "\n")
-          io.stdout:flush()
-        end)  -- Ctrl-C comes while the body waits here for the child
-      end)
+      local function ready() io.stdout:write("ready ", pid, "\n"); io.stdout:flush() end
+      local ok, e = pcall(trio.run, function() ]] .. body .. [[ end)
       local names = {}
-      for i, x in ipairs(e.errors or {}) do names[i] = trio.iserror(x, "KeyboardInterrupt") and "KI" or x.message end
+      for i, x in ipairs(e.errors or { e }) do
+        names[i] = trio.iserror(x, "KeyboardInterrupt") and "KI" or x.message
+      end
       io.stdout:write(tostring(ok), " ", table.concat(names, ", "), "\n")
     ]])
     local err = tmp()
@@ -385,7 +378,39 @@ describe("Ctrl-C under plain lua5.4 with the module", function()
     assert(os.execute("kill -INT " .. pid))
     local rest = p:read("a")
     p:close()
-    assert.are.equal("false KI, cleanup failed\nstatus=0\n", rest, slurp(err))
+    return rest, slurp(err)
+  end
+
+  it("Ctrl-C at a nursery's end joins the children's errors in the order they came (as Trio)", function()
+    local rest, err = interrupted_run([[
+      trio.open_nursery(function(n)
+        n:start_soon(function() error(trio.ValueError("early"), 0) end)
+        n:start_soon(function()
+          trio.CancelScope { shield = true }:run(trio.sleep, 1)
+          error(trio.ValueError("late"), 0)
+        end)
+        trio.CancelScope { shield = true }:run(trio.testing.wait_all_tasks_blocked)
+        ready()
+      end)  -- Ctrl-C comes while the body waits here for the children
+    ]])
+    assert.are.equal("false early, KI, late\nstatus=0\n", rest, err)
+  end)
+
+  it("Ctrl-C after the main task ended ends what its coroutine.close left running", function()
+    local rest, err = interrupted_run([[
+      local main = coroutine.running()
+      trio.open_nursery(function(m)
+        m:start_soon(function() trio.CancelScope { shield = true }:run(trio.sleep_forever) end)
+        m:start_soon(function()
+          trio.testing.wait_all_tasks_blocked()
+          coroutine.close(main)
+          -- main wakes with its coroutine closed and ends; its nursery is cancelled
+          trio.CancelScope { shield = true }:run(trio.sleep, 0.05)
+          ready()
+        end)
+        trio.sleep(0.01)
+      end)]])
+    assert.are.equal("false KI\nstatus=0\n", rest, err)
   end)
 
   it("a run leaves an ignored SIGINT ignored (host binary)", function()

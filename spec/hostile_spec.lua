@@ -272,6 +272,72 @@ describe("a waiting task's coroutine", function()
     assert.are.same({ "grandchild done", "run returned" }, log)
     assert.are.equal(tasks, trio.lowlevel.engine_statistics().tasks_allocated)
   end)
+
+  it("closed inside Nursery:start: the target nursery still ends", h.async(function()
+    local thread
+    local err = h.raises("RuntimeError", trio.open_nursery, function(target)
+      target:start_soon(function()
+        thread = coroutine.running()
+        target:start(function() trio.sleep(0.05); trio.started() end)
+      end)
+      trio.testing.wait_all_tasks_blocked()
+      coroutine.close(thread)
+    end)
+    assert.matches("coroutine.close", err.message)
+  end))
+
+  it("an orphaned nursery whose last start() fails after its last child still closes", h.async(function()
+    local thread, orphan
+    local log = {}
+    h.raises("RuntimeError", trio.open_nursery, function(p)
+      p:start_soon(function()
+        thread = coroutine.running()
+        trio.open_nursery(function(n)
+          orphan = n
+          n:start_soon(function() trio.CancelScope { shield = true }:run(trio.sleep, 0.1) end)
+          trio.sleep(0.02)  -- wakes with its coroutine closed: n is orphaned
+        end)
+      end)
+      trio.testing.wait_all_tasks_blocked()
+      coroutine.close(thread)
+      trio.CancelScope { shield = true }:run(function()
+        trio.sleep(0.05)  -- n's last child ends while the start() below is pending
+        local ok = pcall(orphan.start, orphan, function()
+          trio.CancelScope { shield = true }:run(trio.sleep, 0.2)
+        end)
+        log[#log + 1] = ok and "started" or "start failed"
+      end)
+    end)
+    log[#log + 1] = "nursery returned"
+    assert.are.same({ "start failed", "nursery returned" }, log)
+  end))
+
+  it("closed while waiting on a Lock, a channel or a Semaphore: nothing is handed to it", h.async(function()
+    local lock, sem = trio.Lock(), trio.Semaphore(0)
+    local tx, rx = trio.open_memory_channel(0)
+    local got = {}
+    local err = h.raises("ErrorGroup", trio.open_nursery, function(n)
+      local dead = {}
+      n:start_soon(function() dead[1] = coroutine.running(); lock:acquire() end)
+      n:start_soon(function() dead[2] = coroutine.running(); rx:receive() end)
+      n:start_soon(function() dead[3] = coroutine.running(); sem:acquire() end)
+      lock:acquire()
+      trio.testing.wait_all_tasks_blocked()
+      for _, thread in ipairs(dead) do assert.is_true(coroutine.close(thread)) end
+      n:start_soon(function() lock:acquire(); got.lock = true; lock:release() end)
+      n:start_soon(function() got.item = rx:receive() end)
+      n:start_soon(function() sem:acquire(); got.sem = true end)
+      trio.testing.wait_all_tasks_blocked()
+      lock:release()
+      tx:send("item")
+      sem:release()
+      trio.testing.wait_all_tasks_blocked()
+      n.cancel_scope:cancel()  -- wakes the closed tasks, which fail
+    end)
+    assert.are.same({ lock = true, item = "item", sem = true }, got)
+    assert.are.equal(3, #err.errors)  -- each closed task's RuntimeError
+    tx:close(); rx:close()
+  end))
 end)
 
 describe("bad constructor values", function()

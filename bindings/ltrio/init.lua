@@ -222,9 +222,10 @@ local function nursery_finish(n, ok, ...)
   local caught, interrupted, saw_cancelled, errors = nursery_wait(n)
   local nerr = errors.n or 0  -- the count the engine keeps (an error may be nil)
   errors.n = nil
-  if interrupted then  -- Ctrl-C while waiting for the children: first of their errors, as Trio
-    for i = nerr, 1, -1 do errors[i + 1] = errors[i] end
-    errors[1] = newerror("KeyboardInterrupt", "interrupted")
+  if interrupted then  -- Ctrl-C while waiting for the children: among their errors as it came (Trio)
+    local at = interrupted + 1
+    for i = nerr, at, -1 do errors[i + 1] = errors[i] end
+    errors[at] = newerror("KeyboardInterrupt", "interrupted")
     nerr = nerr + 1
   end
   if nerr == 1 then error(errors[1], 0) end
@@ -242,6 +243,10 @@ function trio.open_nursery(fn)
   return nursery_finish(n, xpcall(fn, msgh, n))
 end
 
+-- A to-be-closed value that ends a start() counted in nursery 'n'.
+local pending_start_mt = { __close = function(p) core.nursery_pending(p.nursery, -1) end }
+local function pending_start(n) return setmetatable({ nursery = n }, pending_start_mt) end
+
 -- nursery:start(fn, ...): runs fn in a private nursery until it calls trio.started.
 function core.Nursery_methods.start(self, fn, ...)
   core.nursery_closed(self, "Nursery:start")  -- TypeError for a wrong self
@@ -251,11 +256,11 @@ function core.Nursery_methods.start(self, fn, ...)
   local status = { target = self }
   local args = pack(...)
   core.nursery_pending(self, 1)
+  local _ <close> = pending_start(self)  -- undone however this frame ends, coroutine.close too
   local ok, err = pcall(trio.open_nursery, function(inner)
     status.inner = inner
     core.spawn_start(inner, status, fn, unpack(args, 1, args.n))
   end)
-  core.nursery_pending(self, -1)
   if not ok then error(err, 0) end
   if not status.values then
     -- trio.started ran while this task was cancelled: the Cancelled is raised here
@@ -286,9 +291,11 @@ local cancel_shielded_checkpoint = core.cancel_shielded_checkpoint
 local function new_queue() return { first = false, last = false, pushed = 0 } end
 
 -- A waiting entry: the task, and what it sends (channels) or the handle it waits on.
+-- Closing it (wait_in's to-be-closed variable) takes it out of its queue and set.
+local entry_mt = {}
 local function entry(task, value, handle)
-  return { task = task, value = value, handle = handle, err = false,
-           queue = false, prev = false, next = false, seq = 0 }
+  return setmetatable({ task = task, value = value, handle = handle, err = false, mine = false,
+                        queue = false, prev = false, next = false, seq = 0 }, entry_mt)
 end
 
 local function q_push(q, w)
@@ -315,17 +322,22 @@ local function q_pop(q)
   return w
 end
 
--- Parks the task in queue 'q' until woken; on cancellation the entry leaves q. With
--- 'mine' (a set), the entry is listed there while it waits.
+entry_mt.__close = function(w)
+  if w.queue then q_remove(w.queue, w) end
+  if w.mine then w.mine[w] = nil end
+end
+
+-- Parks the task in queue 'q' until woken. With 'mine' (a set), the entry is listed there
+-- while it waits. However the wait ends (woken, cancelled, or the task's coroutine closed
+-- by coroutine.close), the entry leaves both: a dead waiter is never handed anything.
 local function wait_in(q, w, mine)
   q_push(q, w)
-  if mine then mine[w] = true end
-  local ok, e = pcall(park, w)
-  if mine then mine[w] = nil end
-  if not ok then
-    q_remove(q, w)
-    error(e, 0)
+  if mine then
+    mine[w] = true
+    w.mine = mine
   end
+  local _ <close> = w
+  park(w)
   if w.err then error(w.err, 0) end
   return w.value
 end
