@@ -176,12 +176,11 @@ static int l_resolve_getaddrinfo_thread(lua_State *L) {
 ** other fields are checked as any address's; a scope_id given in the table wins over
 ** the suffix. Returns 0 when the host is not such an address. */
 static int scoped_get(lua_State *L, const char *host, l_sockaddr_t *sa, const char *fname) {
-  const char *pct = strchr(host, '%');
-  if (!pct || !strchr(host, ':')) return 0;
+  if (!strchr(host, '%') || !strchr(host, ':')) return 0;
   lua_createtable(L, 4, 0);  /* the table with host "::", for the other fields' checks */
   lua_pushliteral(L, "::");
   lua_rawseti(L, -2, 1);
-  lua_Integer n = luaL_len(L, 1);
+  lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
   for (lua_Integer k = 2; k <= n && k <= 4; k++) {
     lua_rawgeti(L, 1, k);
     lua_rawseti(L, -2, k);
