@@ -183,7 +183,9 @@ static const char driver[] =
   "  for i = 1, #steps do\n"
   "    local s = steps[i]\n"
   "    if s[1] == 'l' then\n"
-  "      G[s[2]] = require(s[3])\n"
+  "      local ok, m = pcall(require, s[3])\n"
+  "      if not ok then error(m, 0) end\n"
+  "      G[s[2]] = m\n"
   "    else\n"
   "      local f, err\n"
   "      if s[1] == 'f' then f, err = loadfile(s[2]) else f, err = load(s[2], s[3]) end\n"
@@ -259,33 +261,60 @@ static void push_steps(lua_State *L, char **argv, int script, int noenv) {
   }
 }
 
-/* Prints 'ltrio: <msg>' for the error at the top. [-0, +0, -] */
-static void print_error(lua_State *L) {
-  const char *msg;
-  int t = lua_type(L, -1);
-  if (t == LUA_TSTRING || t == LUA_TNUMBER || luaL_getmetafield(L, -1, "__tostring") != LUA_TNIL) {
-    if (t != LUA_TSTRING && t != LUA_TNUMBER)
-      lua_pop(L, 1);  /* the metafield */
-    msg = luaL_tolstring(L, -1, NULL);
-  } else {
-    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, -1));
+static int tolstring(lua_State *L) {
+  luaL_tolstring(L, 1, NULL);
+  return 1;
+}
+
+/* Pushes the text of the value at 'idx': tostring's, as lua prints an error, or, when
+** tostring fails (a __tostring that raises or returns no string), a line naming the
+** type. Never raises but for memory. [-0, +1, m] */
+static const char *describe(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  int t = lua_type(L, idx);
+  if (t != LUA_TSTRING && t != LUA_TNUMBER) {
+    if (luaL_getmetafield(L, idx, "__tostring") == LUA_TNIL)
+      return lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, idx));
+    lua_pop(L, 1);
   }
-  fprintf(stderr, "%s: %s\n", progname, msg);
+  lua_pushcfunction(L, tolstring);
+  lua_pushvalue(L, idx);
+  if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_type(L, -1) == LUA_TSTRING) return lua_tostring(L, -1);
   lua_pop(L, 1);
+  return lua_pushfstring(L, "(a %s error that tostring cannot show)", luaL_typename(L, idx));
+}
+
+/* Prints 'ltrio: <msg>' for the error at the top. [-0, +0, m] */
+static void print_error(lua_State *L) {
+  fprintf(stderr, "%s: %s\n", progname, describe(L, -1));
+  lua_pop(L, 1);
+}
+
+/* core.iserror(value at 'idx', name); false when the core is not loaded or fails. */
+static int core_iserror(lua_State *L, int idx, const char *name) {
+  int top = lua_gettop(L), yes = 0;
+  idx = lua_absindex(L, idx);
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  if (lua_getfield(L, -1, "ltrio.core") == LUA_TTABLE && lua_getfield(L, -1, "iserror") == LUA_TFUNCTION) {
+    lua_pushvalue(L, idx);
+    lua_pushstring(L, name);
+    yes = lua_pcall(L, 2, 1, 0) == LUA_OK && lua_toboolean(L, -1);
+  }
+  lua_settop(L, top);
+  return yes;
 }
 
 /* print_held_errors(err): prints the errors held in field 'errors' of err
 ** (open_tcp_stream's OSError holds one per connection attempt), one per line; an
 ** ErrorGroup's message already shows its errors. [-0, +0, e] */
 static int l_print_held_errors(lua_State *L) {
-  if (lua_type(L, 1) != LUA_TTABLE) return 0;
-  lua_getfield(L, 1, "type");
-  int group = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "ErrorGroup") == 0;
-  if (group || lua_getfield(L, 1, "errors") != LUA_TTABLE) return 0;
+  if (!core_iserror(L, 1, "Error") || core_iserror(L, 1, "ErrorGroup")) return 0;
+  lua_pushliteral(L, "errors");
+  if (lua_rawget(L, 1) != LUA_TTABLE) return 0;
   lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
   for (lua_Integer i = 1; i <= n; i++) {
     lua_rawgeti(L, -1, i);
-    fprintf(stderr, "  %s\n", luaL_tolstring(L, -1, NULL));
+    fprintf(stderr, "  %s\n", describe(L, -1));
     lua_pop(L, 2);
   }
   return 0;
@@ -294,23 +323,16 @@ static int l_print_held_errors(lua_State *L) {
 /* Reports the error that ended the run: [-1, +0, m]; runs under lua_pcall. Returns
 ** true when the error is a KeyboardInterrupt (nothing printed then). */
 static int l_host_report(lua_State *L) {
-  int interrupted = 0;
-  if (lua_type(L, 1) == LUA_TTABLE) {
-    lua_getfield(L, 1, "type");
-    interrupted = lua_type(L, -1) == LUA_TSTRING &&
-                  strcmp(lua_tostring(L, -1), "KeyboardInterrupt") == 0;
-    lua_pop(L, 1);
-  }
-  if (interrupted) {
+  lua_settop(L, 1);
+  if (core_iserror(L, 1, "KeyboardInterrupt")) {
     lua_pushboolean(L, 1);
     return 1;
   }
-  lua_settop(L, 1);
   lua_pushvalue(L, 1);
   print_error(L);
   lua_pushcfunction(L, l_print_held_errors);
   lua_pushvalue(L, 1);
-  if (lua_pcall(L, 1, 0, 0) != LUA_OK) lua_pop(L, 1);  /* a __tostring that raises: skip the rest */
+  if (lua_pcall(L, 1, 0, 0) != LUA_OK) lua_pop(L, 1);
   /* the failing task's name and traceback, recorded by the core */
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
   lua_getfield(L, -1, "ltrio.core");  /* loaded by the driver */
@@ -322,8 +344,8 @@ static int l_host_report(lua_State *L) {
     if (lua_type(L, -1) == LUA_TSTRING)
       fprintf(stderr, "%s\n", lua_tostring(L, -1));
   } else if (lua_type(L, 1) == LUA_TTABLE) {
-    lua_getfield(L, 1, "traceback");
-    if (lua_type(L, -1) == LUA_TSTRING)
+    lua_pushliteral(L, "traceback");
+    if (lua_rawget(L, 1) == LUA_TSTRING)
       fprintf(stderr, "%s\n", lua_tostring(L, -1));
   }
   fflush(stderr);

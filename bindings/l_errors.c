@@ -215,7 +215,14 @@ static int class_tostring(lua_State *L) {  /* [-0, +1, -] */
   return 1;
 }
 
+/* err .. x and x .. err: as a string would, the other side must be a string, a number
+** or an error object. */
 static int class_concat(lua_State *L) {  /* [-0, +1, e] */
+  for (int i = 1; i <= 2; i++) {
+    int t = lua_type(L, i);
+    if (t != LUA_TSTRING && t != LUA_TNUMBER && !l_iserror(L, i, "Error"))
+      return luaL_error(L, "attempt to concatenate a %s value", luaL_typename(L, i));
+  }
   for (int i = 1; i <= 2; i++) luaL_tolstring(L, i, NULL);
   lua_concat(L, 2);
   return 1;
@@ -235,6 +242,7 @@ static int l_core_newerror(lua_State *L) {
 
 /* class(message) constructs an error object; Cancelled refuses.  [-0, +1, e] */
 static int class_call(lua_State *L) {
+  lua_settop(L, 2);  /* a message given as nil is one omitted */
   lua_getfield(L, 1, "name");
   const char *name = lua_tostring(L, -1);
   if (strcmp(name, "Cancelled") == 0)

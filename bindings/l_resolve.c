@@ -130,9 +130,10 @@ static int lookup_k(lua_State *L, int status, lua_KContext ctx) {
   if (t->task.outcome) {  /* cancelled: the lookup was abandoned, its callback frees it */
     l_outcome(L, t, "trio.socket.getaddrinfo");
   }
-  int code = lk->status, sys = lk->sys_errno;
+  int code = lk->status, sys = lk->sys_errno, kind = lk->kind;
   if (code != 0) {
     lt_lookup_free(lk);
+    if (kind == LT_LOOKUP_PROTO) return l_raisef(L, "OSError", "protocol not found");  /* Python's */
     return raisegai(L, code, sys);
   }
   switch (lk->kind) {

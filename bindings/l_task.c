@@ -170,7 +170,7 @@ int l_task_msgh(lua_State *L) {  /* [-0, +1, m] */
     }
     lua_pop(L, 1);
   }
-  if (lua_isnil(L, 1) || running == NULL) {
+  if (running == NULL) {
     lua_settop(L, 1);
     return 1;
   }
@@ -738,9 +738,55 @@ static int l_core_set_exit_hook(lua_State *L) {
   return 0;
 }
 
+/* True if the error at 'idx' is a KeyboardInterrupt, or an ErrorGroup holding one at
+** any depth (read raw, bounded). */
+static int holds_interrupt(lua_State *L, int idx, int depth) {
+  idx = lua_absindex(L, idx);
+  if (l_iserror(L, idx, "KeyboardInterrupt")) return 1;
+  if (depth >= 16 || !l_iserror(L, idx, "ErrorGroup")) return 0;
+  lua_pushliteral(L, "errors");
+  if (lua_rawget(L, idx) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  int found = 0;
+  lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+  for (lua_Integer i = 1; i <= n && !found; i++) {
+    lua_rawgeti(L, -1, i);
+    found = holds_interrupt(L, -1, depth + 1);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return found;
+}
+
+/* Forgets where the error at 'idx' was raised: it was handled, and the same value
+** raised later (a string, say) is a new failure for the host's report. */
+static void forget_errinfo(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  if (lua_getfield(L, LUA_REGISTRYINDEX, ERRINFO) != LUA_TTABLE) {  /* before any run */
+    lua_pop(L, 1);
+    return;
+  }
+  if (lua_type(L, idx) == LUA_TTABLE || lua_type(L, idx) == LUA_TUSERDATA) {
+    lua_pushvalue(L, idx);
+    lua_pushnil(L);
+    lua_rawset(L, -3);
+  } else {
+    l_task_errinfo(L, idx);
+    if (!lua_isnil(L, -1)) {
+      lua_pushnil(L);
+      lua_setfield(L, -3, "last plain error");
+    }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+}
+
 static int pcall_k(lua_State *L, int status, lua_KContext extra) {
   if (status != LUA_OK && status != LUA_YIELD) {
-    if (l_iserror(L, -1, "Cancelled") || l_iserror(L, -1, "KeyboardInterrupt")) return lua_error(L);
+    if (l_iserror(L, -1, "Cancelled") || holds_interrupt(L, -1, 0)) return lua_error(L);
+    forget_errinfo(L, -1);
     lua_pushboolean(L, 0);
     lua_pushvalue(L, -2);
     return 2;
@@ -748,7 +794,8 @@ static int pcall_k(lua_State *L, int status, lua_KContext extra) {
   return lua_gettop(L) - (int)extra;  /* true (inserted below f), then f's results */
 }
 
-/* trio.pcall(f, ...): pcall that lets Cancelled and KeyboardInterrupt through. A C
+/* trio.pcall(f, ...): pcall that lets Cancelled and KeyboardInterrupt (alone or in an
+** ErrorGroup) through. A C
 ** function (one frame, as luaB_pcall) so a task blocked inside it keeps a small stack. */
 static int l_core_pcall(lua_State *L) {
   if (lua_gettop(L) < 1) return l_argerror(L, 1, "trio.pcall", "f", "value");
@@ -805,7 +852,11 @@ void l_task_reset_errinfo(lua_State *L) {
 
 void l_task_errinfo(lua_State *L, int err) {
   err = lua_absindex(L, err);
-  lua_getfield(L, LUA_REGISTRYINDEX, ERRINFO);
+  if (lua_getfield(L, LUA_REGISTRYINDEX, ERRINFO) != LUA_TTABLE) {  /* before any run */
+    lua_pop(L, 1);
+    lua_pushnil(L);
+    return;
+  }
   if (lua_type(L, err) == LUA_TTABLE || lua_type(L, err) == LUA_TUSERDATA) {
     lua_pushvalue(L, err);
     lua_rawget(L, -2);

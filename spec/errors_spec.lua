@@ -19,6 +19,23 @@ local function a_value_error()
 end
 
 describe("trio.Error and its classes", function()
+  it("take an omitted message and nil alike", function()
+    assert.are.equal(tostring(trio.ValueError(nil)), tostring(trio.ValueError()))
+    assert.are.equal("ValueError", tostring(trio.ValueError()))
+  end)
+
+  it("concatenate with strings, numbers and errors only, as a string would", function()
+    local e = trio.ValueError("v")
+    assert.are.equal("ValueError: v1", e .. 1)
+    assert.are.equal("a ValueError: v", "a " .. e)
+    assert.are.equal("ValueError: vValueError: v", e .. e)
+    for _, other in ipairs { true, {}, print } do
+      assert.is_false(pcall(function() return e .. other end))
+      assert.is_false(pcall(function() return other .. e end))
+    end
+    assert.is_false(pcall(function() return e .. nil end))
+  end)
+
   it("exist as trio.<Name>, and trio.socket.gaierror", function()
     assert.are.equal("table", type(trio.Error))
     for name in pairs(CLASSES) do
@@ -183,6 +200,26 @@ describe("trio.pcall", function()
     local ok3, got3 = trio.pcall(trio.fail_after, 0, trio.sleep, 1)
     assert.is_false(ok3)
     assert.is_true(trio.iserror(got3, "TooSlowError"))
+  end))
+
+  it("re-raises an ErrorGroup that holds a KeyboardInterrupt, at any depth", h.async(function()
+    local function group_with_interrupt()
+      trio.open_nursery(function(n)
+        n:start_soon(function() error(trio.KeyboardInterrupt()) end)
+        n:start_soon(function() error("x", 0) end)
+      end)
+    end
+    local e = h.raises("ErrorGroup", trio.pcall, group_with_interrupt)
+    assert.are.equal(2, #e.errors)
+    h.raises("ErrorGroup", trio.pcall, trio.open_nursery, function(n)
+      n:start_soon(group_with_interrupt)
+      n:start_soon(function() error("y", 0) end)
+    end)
+    local ok = trio.pcall(trio.open_nursery, function(n)  -- a group without one is caught
+      n:start_soon(error, "a", 0)
+      n:start_soon(error, "b", 0)
+    end)
+    assert.is_false(ok)
   end))
 
   it("re-raises Cancelled", h.async(function()

@@ -90,6 +90,13 @@ describe("ltrio (host binary)", function()
     assert.are.equal("table\ttrue\n", out)
   end)
 
+  it("-l with a missing module reports it as lua does (no position of the host's own code)", function()
+    need_bin()
+    local status, _, err = host("-l nosuchmodule_x")
+    assert.are.equal(1, status)
+    assert.truthy(err:find("^ltrio: module 'nosuchmodule_x' not found"), err)
+  end)
+
   it("has ltrio built in: require never loads another copy", function()
     need_bin()
     local dir = tmp()
@@ -202,6 +209,39 @@ int luaopen_probe(lua_State *L) {
     assert.truthy(err:find(base .. ":3", 1, true), "no task name in: " .. err)
     assert.truthy(err:find("traceback", 1, true), err)
     assert.truthy(err:find(base .. ":5", 1, true), "no raising line in: " .. err)
+  end)
+
+  it("reports errors tostring cannot show, and nil, with the task and traceback; never aborts", function()
+    need_bin()
+    for _, code in ipairs {
+      "error(setmetatable({}, { __tostring = error }))",            -- raises a non-string
+      "error(setmetatable({}, { __tostring = function() return {} end }))",
+      "error(setmetatable({}, { __tostring = function(e) return e.a.b end }))",
+      "error(nil)",
+      "error({ type = 'KeyboardInterrupt' })",                      -- a plain table, not the class
+    } do
+      local status, out, err = host("-e " .. q(code))
+      assert.are.equal(1, status, code .. "\n" .. err)
+      assert.are.equal("", out)
+      assert.truthy(err:find("^ltrio: %(") and err:find("value%)\n") or err:find("tostring cannot show", 1, true),
+        code .. "\n" .. err)
+      assert.truthy(err:find("task 'main'", 1, true), code .. "\n" .. err)
+      assert.truthy(err:find("traceback", 1, true), code .. "\n" .. err)
+    end
+  end)
+
+  it("reports where a string error was raised, not where an equal one was caught before", function()
+    need_bin()
+    local s = script(table.concat({
+      "local trio = require 'ltrio'",
+      "trio.pcall(trio.move_on_after, 1, error, 'boom', 0)",  -- raised and handled
+      "error('boom', 0)",                                     -- line 3: the failure
+    }, "\n") .. "\n")
+    local status, _, err = host(q(s))
+    assert.are.equal(1, status)
+    local base = s:match("[^/]+$")
+    assert.truthy(err:find(base .. ":3", 1, true), err)
+    assert.falsy(err:find(base .. ":2", 1, true), err)
   end)
 
   it("a nested trio.run raises RuntimeError saying the script already is the main task", function()

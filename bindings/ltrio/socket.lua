@@ -53,8 +53,8 @@ return function(trio, core)
       if v ~= nil then
         local ok, m = pcall(function() return v[method] end)
         if not ok or not callable(m) then
-          raise("TypeError", "%s: bad argument #1 (nil or an object with a '%s' method expected, got %s)",
-            fname, method, type(v))
+          raise("TypeError", "%s: bad argument #1 '%s' (nil or an object with a '%s' method expected, got %s)",
+            fname, field, method, type(v))
         end
       end
       local h = run_hooks(fname)
