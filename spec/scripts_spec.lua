@@ -193,6 +193,26 @@ describe("the server scripts", function()
   end)
 end)
 
+describe("scripts/nursery_demo.lua", function()
+  it("runs its five steps in order, each with the outcome it describes", function()
+    need_host()
+    local out, code, err = run("nursery_demo.lua")
+    assert.are.equal(0, code, err)
+    local expected = {
+      "worker 2 done", "worker 3 done", "worker 1 done", "the nursery returned after the slowest worker",
+      "moved on; cancelled_caught = true", "ok = false, error = TooSlowError: deadline exceeded",
+      "child 1 cleaned up", "the nursery returned: its scope caught the cancellation",
+      "sibling cancelled", "ok = false, error = worker failed", "done",
+    }
+    local at = 1
+    for _, text in ipairs(expected) do
+      local found = out:find(text, at, true)
+      assert.truthy(found, "missing or out of order: " .. text .. "\n" .. out)
+      at = found + #text
+    end
+  end)
+end)
+
 describe("scripts/lookup.lua", function()
   it("prints getaddrinfo results for each name", function()
     need_host()
