@@ -312,7 +312,7 @@ describe("trio.open_tcp_stream arguments", function()
 
   it("raises TypeError for an unknown option", h.async(function()
     local err = h.raises("TypeError", trio.open_tcp_stream, "127.0.0.1", 80, {happy_eyeballs = 1})
-    assert.matches("happy_eyeballs", err.message, 1, true)
+    assert.are.equal("trio.open_tcp_stream: bad argument #3 'opts' (unknown option 'happy_eyeballs')", err.message)
   end))
 
   it("reports a refused port as 'all attempts to connect to 127.0.0.1:PORT failed'", h.async(function()

@@ -106,7 +106,7 @@ return function(trio, core)
     if type(opts) ~= "table" then argerror(fname, i, "opts", "table expected", opts) end
     for k in pairs(opts) do
       if not allowed[k] then
-        raise("TypeError", string.format("%s: unknown option '%s'", fname, tostring(k)))
+        raise("TypeError", string.format("%s: bad argument #%d 'opts' (unknown option '%s')", fname, i, tostring(k)))
       end
     end
     return opts
