@@ -123,6 +123,13 @@ void *l_testudata(lua_State *L, int i, const void *mt) {
 
 static int argnum(const char *fname, int i) { return strchr(fname, ':') ? i - 1 : i; }
 
+/* True for "Class.field" named after 'param': the value assigned to an object's field,
+** which is no numbered argument. */
+static int is_field(const char *fname, const char *param) {
+  const char *dot = strrchr(fname, '.');
+  return dot != NULL && !strchr(fname, ':') && strcmp(dot + 1, param) == 0;
+}
+
 static const char *describe(lua_State *L, int i) {
   if (lua_type(L, i) == LUA_TNUMBER && isnan(lua_tonumber(L, i))) return "nan";  /* not "-nan" */
   if (lua_type(L, i) == LUA_TNUMBER || lua_type(L, i) == LUA_TBOOLEAN ||
@@ -138,11 +145,15 @@ int l_argerror(lua_State *L, int i, const char *fname, const char *param, const 
   if (lua_isnil(L, i) && lua_gettop(L) >= i) got = "nil";
   if (argnum(fname, i) == 0)  /* a method's self: as Lua says it */
     return l_raisef(L, "TypeError", "%s: bad self (%s expected, got %s)", fname, expected, got);
+  if (is_field(fname, param))
+    return l_raisef(L, "TypeError", "%s: bad value (%s expected, got %s)", fname, expected, got);
   return l_raisef(L, "TypeError", "%s: bad argument #%d '%s' (%s expected, got %s)", fname,
                   argnum(fname, i), param, expected, got);
 }
 
 int l_argvalue(lua_State *L, int i, const char *fname, const char *param, const char *what) {
+  if (is_field(fname, param))
+    return l_raisef(L, "ValueError", "%s: bad value (%s, got %s)", fname, what, describe(L, i));
   return l_raisef(L, "ValueError", "%s: bad argument #%d '%s' (%s, got %s)", fname,
                   argnum(fname, i), param, what, describe(L, i));
 }
