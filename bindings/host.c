@@ -304,18 +304,29 @@ static int core_iserror(lua_State *L, int idx, const char *name) {
   return yes;
 }
 
-/* print_held_errors(err): prints the errors held in field 'errors' of err
-** (open_tcp_stream's OSError holds one per connection attempt), one per line; an
-** ErrorGroup's message already shows its errors. [-0, +0, e] */
+/* print_held_errors(err): prints the errors held in field 'errors' of err, one per line
+** (open_tcp_stream's OSError holds one per connection attempt). An ErrorGroup's message
+** lists them already: for it, each one that carries a traceback is printed with it, as
+** Trio shows each child's. [-0, +0, e] */
 static int l_print_held_errors(lua_State *L) {
-  if (!core_iserror(L, 1, "Error") || core_iserror(L, 1, "ErrorGroup")) return 0;
+  if (!core_iserror(L, 1, "Error")) return 0;
+  int group = core_iserror(L, 1, "ErrorGroup");
   lua_pushliteral(L, "errors");
   if (lua_rawget(L, 1) != LUA_TTABLE) return 0;
   lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
   for (lua_Integer i = 1; i <= n; i++) {
     lua_rawgeti(L, -1, i);
-    fprintf(stderr, "  %s\n", describe(L, -1));
-    lua_pop(L, 2);
+    if (!group) {
+      fprintf(stderr, "  %s\n", describe(L, -1));
+    } else if (lua_type(L, -1) == LUA_TTABLE) {
+      lua_pushliteral(L, "traceback");
+      if (lua_rawget(L, -2) == LUA_TSTRING) {  /* [err, errors, member, traceback] */
+        const char *what = describe(L, 3);
+        fprintf(stderr, "error %lld of %lld: %s\n%s\n", (long long)i, (long long)n, what,
+                lua_tostring(L, 4));
+      }
+    }
+    lua_settop(L, 2);
   }
   return 0;
 }

@@ -230,6 +230,27 @@ int luaopen_probe(lua_State *L) {
     end
   end)
 
+  it("prints each error of an uncaught ErrorGroup that has a traceback, with it", function()
+    need_bin()
+    local s = script(table.concat({
+      "local trio = require 'ltrio'",
+      "trio.open_nursery(function(n)",
+      "  n:start_soon(function() trio.CancelScope { shield = true }:run(trio.sleep, 0.01)",
+      "    error(trio.ValueError('first')) end)",                                  -- line 4
+      "  n:start_soon(function() trio.CancelScope { shield = true }:run(trio.sleep, 0.02)",
+      "    error(trio.TypeError('second')) end)",                                  -- line 6
+      "end)",
+    }, "\n") .. "\n")
+    local status, _, err = host(q(s))
+    assert.are.equal(1, status)
+    local base = s:match("[^/]+$")
+    local one = err:find("error 1 of 2: ValueError: first", 1, true)
+    local two = err:find("error 2 of 2: TypeError: second", 1, true)
+    assert.truthy(one and two and one < two, err)
+    assert.truthy(err:find(base .. ":4", one, true), err)
+    assert.truthy(err:find(base .. ":6", two, true), err)
+  end)
+
   it("reports where a string error was raised, not where an equal one was caught before", function()
     need_bin()
     local s = script(table.concat({
