@@ -290,11 +290,11 @@ local cancel_shielded_checkpoint = core.cancel_shielded_checkpoint
 -- the queue it is in (false once out), and 'seq' its place in the order of arrival.
 local function new_queue() return { first = false, last = false, pushed = 0 } end
 
--- A waiting entry: the task, and what it sends (channels) or the handle it waits on.
--- Closing it (wait_in's to-be-closed variable) takes it out of its queue and set.
+-- A waiting entry: the task, and what it sends (channels). Closing it (wait_in's
+-- to-be-closed variable) takes it out of its queue and set.
 local entry_mt = {}
-local function entry(task, value, handle)
-  return setmetatable({ task = task, value = value, handle = handle, err = false, mine = false,
+local function entry(task, value)
+  return setmetatable({ task = task, value = value, err = false, mine = false,
                         queue = false, prev = false, next = false, seq = 0 }, entry_mt)
 end
 
@@ -580,7 +580,7 @@ function SendChannel:send(v)
   checkself(self, SendChannel, "MemorySendChannel:send")
   enter("MemorySendChannel:send")
   if try_send(self, v, "MemorySendChannel:send") then return cancel_shielded_checkpoint() end
-  wait_in(self._s.senders, entry(current_task(), v, self), handle_waiters(self))
+  wait_in(self._s.senders, entry(current_task(), v), handle_waiters(self))
 end
 
 local function try_receive(self, fname)
@@ -628,7 +628,7 @@ function ReceiveChannel:receive()
     cancel_shielded_checkpoint()
     return v
   end
-  return wait_in(self._s.receivers, entry(current_task(), nil, self), handle_waiters(self))
+  return wait_in(self._s.receivers, entry(current_task()), handle_waiters(self))
 end
 
 function ReceiveChannel:iter()
