@@ -320,9 +320,18 @@ static int l_core_iserror(lua_State *L) {
   return 1;
 }
 
+/* core.iscallable(v) -> boolean: a function, or a value whose (raw) metatable has a
+** __call; the one test behind every "function expected" of ltrio.  [-0, +1, -] */
+static int l_core_iscallable(lua_State *L) {
+  int yes = lua_type(L, 1) == LUA_TFUNCTION;
+  if (!yes && luaL_getmetafield(L, 1, "__call") != LUA_TNIL) yes = 1;
+  lua_pushboolean(L, yes);
+  return 1;
+}
+
 static const luaL_Reg core_funcs[] = {
     {"newerror", l_core_newerror}, {"newclass", l_core_newclass}, {"iserror", l_core_iserror},
-    {NULL, NULL}};
+    {"iscallable", l_core_iscallable}, {NULL, NULL}};
 
 void l_errors_open(lua_State *L) {  /* core table on top */
   lua_newtable(L);

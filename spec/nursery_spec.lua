@@ -210,6 +210,16 @@ describe("nursery:start_soon", function()
     assert.is_true(trio.iserror(start[2], "RuntimeError"), h.describe(start[2]))
   end))
 
+  it("every function taking a function accepts a callable whose metatable is protected", h.async(function()
+    local calls = 0
+    local callable = setmetatable({}, { __call = function() calls = calls + 1 end, __metatable = "locked" })
+    trio.open_nursery(function(nursery) nursery:start_soon(callable) end)
+    trio.move_on_after(1, callable)
+    trio.CancelScope():run(callable)
+    trio.open_nursery(callable)
+    assert.are.equal(4, calls)
+  end))
+
   it("a child may start_soon into the nursery while the parent waits at its end", h.async(function()
     local log = {}
     trio.open_nursery(function(nursery)

@@ -67,11 +67,9 @@ local function runtimeerror(msg) error(newerror("RuntimeError", msg), 2) end
 
 -- TypeError unless fn is a function or has a __call metamethod; 'i' is the
 -- argument's number as the caller sees it.
+local iscallable = core.iscallable
 local function checkcallable(fn, fname, param, i)
-  if type(fn) == "function" then return end
-  local mt = getmetatable(fn)
-  if type(mt) == "table" and rawget(mt, "__call") then return end
-  typeerror(fname, i, param, "function", fn)
+  if not iscallable(fn) then typeerror(fname, i, param, "function", fn) end
 end
 
 -- A non-negative duration in seconds (math.huge allowed).

@@ -40,11 +40,7 @@ return function(trio, core)
     return nil
   end
 
-  local function callable(v)
-    if type(v) == "function" then return true end
-    local mt = debug.getmetatable(v)
-    return type(mt) == "table" and rawget(mt, "__call") ~= nil
-  end
+  local callable = core.iscallable
 
   -- A setter of this run's hook 'field' that returns the previous one; the hook is
   -- nil or an object with a callable 'method'.

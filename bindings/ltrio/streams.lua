@@ -113,10 +113,7 @@ return function(trio, core)
   end
 
   local function checkcallable(f, fname, i, param)
-    if type(f) == "function" then return end
-    local mt = getmetatable(f)
-    if type(mt) == "table" and rawget(mt, "__call") ~= nil then return end
-    argerror(fname, i, param, "function expected", f)
+    if not core.iscallable(f) then argerror(fname, i, param, "function expected", f) end
   end
 
   local buffer_mt
