@@ -17,6 +17,9 @@ int l_socket_wait(lua_State *L, l_task_t *t, int fd, int dir, lua_KContext ctx, 
 /* socket:recv for SocketStream:receive_some on the stack [sock, n]: checkpoint_if_
 ** cancelled, the recv, a wait only on EAGAIN, stream errors. Use as a return. */
 int l_socket_stream_recv(lua_State *L, l_task_t *t);
+/* An async call on a closed socket: checkpoint_if_cancelled, a schedule point, then
+** ClosedResourceError "<fname>: the socket is closed". Use as 'return l_socket_closed(...)'. */
+int l_socket_closed(lua_State *L, l_task_t *t, const char *fname);
 
 /* Raises the stream error for a failed socket call ('err' a negative errno or an
 ** engine code), after a schedule point unless the call already waited. */

@@ -64,7 +64,7 @@ static int l_stream_receive_some(lua_State *L) {
     }
   }
   l_task_t *t = l_checkasync(L, "SocketStream:receive_some");
-  if (s->fd < 0) l_raisef(L, "ClosedResourceError", "SocketStream:receive_some: the socket is closed");
+  if (s->fd < 0) return l_socket_closed(L, t, "SocketStream:receive_some");
   lua_copy(L, -1, 1);
   lua_pushinteger(L, n);
   lua_copy(L, -1, 2);
@@ -93,10 +93,13 @@ static int send_try(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off, int wai
 
 /* A new socket send of the bytes from 'off': checkpoint_if_cancelled, then the call. */
 static int send_piece(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off) {
-  if (s->fd < 0 || s->shut_wr) {
+  if (s->shut_wr) {  /* Trio checks this first, without a checkpoint */
     release(L);
-    if (s->fd < 0) l_raisef(L, "ClosedResourceError", "SocketStream:send_all: the socket is closed");
     l_raisef(L, "ClosedResourceError", "can't send data after sending EOF");
+  }
+  if (s->fd < 0) {
+    release(L);
+    return l_socket_closed(L, t, "SocketStream:send_all");
   }
   int err = lt_task_check(&t->task);
   if (err) return release_raise(L, err, "checkpoint");

@@ -244,8 +244,25 @@ describe("socket methods", function()
     assert.equal(-1, a:detach())
     assert.equal("ltrio.socket (closed)", tostring(a))
     assert.equal(S.AF_UNIX, a.family)
-    for _, m in ipairs { "recv", "send", "accept", "connect", "bind", "recvfrom", "sendto", "recvmsg", "sendmsg" } do
-      h.raises("ClosedResourceError", a[m], a, 1, 2)
+    -- each async method, as Trio's: Cancelled first, else a schedule point, then Closed
+    local calls = {
+      recv = { 1 }, send = { "x" }, accept = {}, connect = { "/nonexistent" }, bind = { "" },
+      recvfrom = { 1 }, sendto = { "x", "/nonexistent" }, recvmsg = { 1 }, sendmsg = { { "x" } },
+      recv_into = { trio.Buffer(4) }, recvfrom_into = { trio.Buffer(4) },
+    }
+    for m, args in pairs(calls) do
+      local ran = false
+      trio.open_nursery(function(n)
+        n:start_soon(function() ran = true end)
+        local e = h.raises("ClosedResourceError", a[m], a, table.unpack(args))
+        assert.matches("the socket is closed", e.message, 1, true)
+        assert.is_true(ran, m .. " raised without a schedule point")
+      end)
+      local cs = trio.CancelScope()
+      cs:run(function()
+        cs:cancel()
+        h.raises("Cancelled", a[m], a, table.unpack(args))
+      end)
     end
     for _, call in ipairs {
       function() a:getsockname() end, function() a:getpeername() end,
