@@ -348,6 +348,18 @@ describe("trio.serve_listeners", function()
     assert.matches("listeners_spec.lua:" .. debug.getinfo(handler, "S").linedefined .. "$", tasks.a.name)
   end))
 
+  it("closes a stream without __close with aclose_forcefully, as Trio, also after an error", h.async(function()
+    local deadlines = {}
+    local function plain(name)
+      return {name = name, aclose = function() deadlines[#deadlines + 1] = trio.current_effective_deadline() end}
+    end
+    local err = h.raises("ValueError", trio.serve_listeners, function(stream)
+      if stream.name == "b" then error(trio.ValueError("b failed"), 0) end
+    end, {queue_listener{plain("a"), plain("b")}})
+    assert.are.equal("b failed", err.message)
+    assert.are.same({-math.huge, -math.huge}, deadlines)  -- inside a cancelled scope: forceful
+  end))
+
   it("lets an error of a stream's __close replace the handler's outcome", h.async(function()
     local log = {}
     local err = h.raises("RuntimeError", trio.serve_listeners, function(stream)

@@ -403,8 +403,8 @@ function Lock:locked()
   checkself(self, Lock, "Lock:locked")
   return self._owner ~= false
 end
-local function broken_lock(fname)
-  return newerror("BrokenResourceError", fname .. ": the task holding the lock exited without releasing it")
+local function broken_lock(lock)  -- Trio's message
+  return newerror("BrokenResourceError", "Owner of this lock exited without releasing: " .. lock._owner.name)
 end
 local function take(self, task)
   self._owner = task
@@ -425,7 +425,7 @@ function Lock:acquire()
   enter("Lock:acquire")
   local me = current_task("Lock:acquire")
   if self._owner == me then runtimeerror("Lock:acquire: attempt to re-acquire an already held Lock") end
-  if self._broken then error(broken_lock("Lock:acquire"), 2) end
+  if self._broken then error(broken_lock(self), 2) end
   if not self._owner then
     take(self, me)
     cancel_shielded_checkpoint()
@@ -452,7 +452,7 @@ core.set_exit_hook(function(task, objects)
   for lock in pairs(objects) do
     if getmetatable(lock) == Lock and lock._owner == task then
       lock._broken = true  -- the exited task stays the owner: the lock is held for good
-      wake_all(lock._waiters, nil, broken_lock("Lock:acquire"))
+      wake_all(lock._waiters, nil, broken_lock(lock))
     end
   end
 end)

@@ -117,14 +117,22 @@ return function(trio, core, util)
     if E[name] then CAPACITY[E[name]] = name end
   end
 
-  -- The body of a connection's task: runs the handler, then closes the stream
-  -- whether it returned or failed (the <close> runs during the unwind). Used for
-  -- nurseries and streams of other kinds; core.start_soon_closing does the same
-  -- without this frame, which every idle connection would keep.
+  -- The body of a connection's task: runs the handler, then closes the stream whether
+  -- it returned or failed: through its __close (the <close> runs during the unwind), or,
+  -- for a stream without one, with aclose_forcefully, as Trio. Used for nurseries and
+  -- streams of other kinds; core.start_soon_closing does the first without this frame,
+  -- which every idle connection would keep.
   local start_soon_closing = core.start_soon_closing
   local function run_handler(handler, stream)
-    local _ <close> = stream
-    handler(stream)
+    local mt = debug.getmetatable(stream)
+    if type(mt) == "table" and rawget(mt, "__close") ~= nil then
+      local _ <close> = stream
+      handler(stream)
+      return
+    end
+    local ok, e = xpcall(handler, core.msgh, stream)  -- msgh: where it was raised, for reports
+    trio.aclose_forcefully(stream)
+    if not ok then error(e, 0) end
   end
 
   -- Closes a listener without waiting, whatever kind of object it is.
