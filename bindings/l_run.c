@@ -161,9 +161,8 @@ static int l_core_run(lua_State *L) {
   }
   int first = lua_gettop(L) - nres + 1;
   if (interrupted_late) {  /* Ctrl-C ended what was left after the main task: it wins */
-    lua_settop(L, first);
+    lua_settop(L, first - 1);
     lua_pushboolean(L, 0);
-    lua_replace(L, first);
     l_newerror(L, "KeyboardInterrupt", "interrupted");
   }
   if (!lua_toboolean(L, first)) {

@@ -44,10 +44,6 @@ static lt_sock_t *checksock(lua_State *L, int i, const char *fname) {
   return &u->s;
 }
 
-/* For async methods: a closed socket is ClosedResourceError. */
-/* For async methods: the socket, open or not; a closed one is reported by the call
-** after its checkpoint (closed_checkpoint), as Trio's. */
-static lt_sock_t *asyncsock(lua_State *L, const char *fname) { return checksock(L, 1, fname); }
 
 /* For sync methods: a closed socket is OSError EBADF. */
 static lt_sock_t *livesock(lua_State *L, const char *fname) {
@@ -67,19 +63,15 @@ static lt_sock_t *newsock(lua_State *L) {
 /* Replaces the optional integer at 'i' by its value (default 'def'); an integer stays,
 ** and so does a nil for a default 0 (lua_tointeger reads both right). */
 static lua_Integer normint(lua_State *L, int i, const char *fname, const char *param, lua_Integer def) {
-  lua_Integer v;
-  if (lua_isinteger(L, i)) {
-    v = lua_tointeger(L, i);
-  } else if (def == 0 && lua_isnoneornil(L, i)) {
+  if (lua_isnoneornil(L, i)) {
     if (lua_gettop(L) < i) lua_settop(L, i);
-    return 0;
-  } else {
-    v = lua_isnoneornil(L, i) ? def : l_checkint(L, i, fname, param);
-    if (lua_gettop(L) < i) lua_settop(L, i);
+    if (def == 0) return 0;
+  }
+  lua_Integer v = lua_isnoneornil(L, i) ? def : l_checkcint(L, i, fname, param);
+  if (!lua_isinteger(L, i)) {
     lua_pushinteger(L, v);
     lua_replace(L, i);
   }
-  if (v < INT_MIN || v > INT_MAX) l_argvalue(L, i, fname, param, "a C int expected");
   return v;
 }
 
@@ -95,16 +87,14 @@ static int raise_k(lua_State *L, int status, lua_KContext ctx) {
 ** cancel_shielded_checkpoint before raising a fast-path error). */
 static int schedraise(lua_State *L, l_task_t *t) { return l_yield(L, t, 0, raise_k); }
 
-/* An async call on a closed socket, as Trio's: checkpoint_if_cancelled (so Cancelled
-** wins), a schedule point, then ClosedResourceError. */
-static int closed_checkpoint(lua_State *L, l_task_t *t, const char *fname) {
+/* Async methods take a closed socket (checksock) and report it after the checkpoint,
+** as Trio's do. */
+int l_socket_closed(lua_State *L, l_task_t *t, const char *fname) {
   l_checkcancel(L, t);
   l_newerror(L, "ClosedResourceError", lua_pushfstring(L, "%s: the socket is closed", fname));
   lua_remove(L, -2);  /* the message */
   return schedraise(L, t);
 }
-
-int l_socket_closed(lua_State *L, l_task_t *t, const char *fname) { return closed_checkpoint(L, t, fname); }
 
 static int schedraise_err(lua_State *L, l_task_t *t, int err, const char *fname) {
   if (err < 0 && err > -4096) {
@@ -188,7 +178,7 @@ static int op_k(lua_State *L, int status, lua_KContext ctx) {
 static int op_step(lua_State *L, l_task_t *t, int ctx, int waited) {
   const op_t *op = &ops[ctx & 0xff];
   lt_sock_t *s = &((l_socket_t *)lua_touserdata(L, 1))->s;
-  if (s->fd < 0) return waited ? l_raise(L, LT_ECLOSED, op->fname) : closed_checkpoint(L, t, op->fname);
+  if (s->fd < 0) return waited ? l_raise(L, LT_ECLOSED, op->fname) : l_socket_closed(L, t, op->fname);
   int r = op->fn(L, s);
   if (r >= 0) return waited ? r : l_schedpoint(L, t, r);
   if (r == -EAGAIN || r == -EWOULDBLOCK) return waitfd(L, t, s->fd, op->dir, op->fname, ctx, op_k);
@@ -268,7 +258,7 @@ static int try_recv(lua_State *L, lt_sock_t *s) {
 static int start_recv(lua_State *L, int id) {
   const char *fname = ops[id].fname;
   l_task_t *t = l_checkasync(L, fname);
-  asyncsock(L, fname);
+  checksock(L, 1, fname);
   l_checksize(L, 2, fname, "bufsize");
   normint(L, 3, fname, "flags", 0);
   lua_settop(L, 3);
@@ -303,7 +293,7 @@ static int try_recv_into(lua_State *L, lt_sock_t *s) {
 static int start_recv_into(lua_State *L, int id) {
   const char *fname = ops[id].fname;
   l_task_t *t = l_checkasync(L, fname);
-  asyncsock(L, fname);
+  checksock(L, 1, fname);
   checkinto(L, fname);
   normint(L, 4, fname, "flags", 0);
   lua_settop(L, 4);
@@ -410,7 +400,7 @@ static int try_recvmsg(lua_State *L, lt_sock_t *s) {
 /* sock:recvmsg(bufsize, ancbufsize, flags) -> data, ancdata, msg_flags, addr */
 static int l_socket_recvmsg(lua_State *L) {
   l_task_t *t = l_checkasync(L, "socket:recvmsg");
-  asyncsock(L, "socket:recvmsg");
+  checksock(L, 1, "socket:recvmsg");
   l_checksize(L, 2, "socket:recvmsg", "bufsize");
   if (lua_isnoneornil(L, 3)) {
     if (lua_gettop(L) < 3) lua_settop(L, 3);
@@ -466,7 +456,7 @@ static int try_recvmsg_into(lua_State *L, lt_sock_t *s) {
 /* sock:recvmsg_into(buffers, ancbufsize, flags) -> nbytes, ancdata, msg_flags, addr */
 static int l_socket_recvmsg_into(lua_State *L) {
   l_task_t *t = l_checkasync(L, "socket:recvmsg_into");
-  asyncsock(L, "socket:recvmsg_into");
+  checksock(L, 1, "socket:recvmsg_into");
   struct iovec iov[MAX_IOV];
   getiov(L, 2, iov, 1, "socket:recvmsg_into");
   if (lua_isnoneornil(L, 3)) {
@@ -505,7 +495,7 @@ static int try_accept_bare(lua_State *L, lt_sock_t *s) { return accept_into(L, s
 static int start_accept(lua_State *L, int id) {
   const char *fname = ops[id].fname;
   l_task_t *t = l_checkasync(L, fname);
-  asyncsock(L, fname);
+  checksock(L, 1, fname);
   lua_settop(L, 1);
   return op_start(L, t, id);
 }
@@ -551,7 +541,7 @@ static int l_core_stream_sending(lua_State *L) {
 /* sock:send(data, flags) -> nbytes  [-0, +1, e] */
 static int l_socket_send(lua_State *L) {
   l_task_t *t = l_checkasync(L, "socket:send");
-  asyncsock(L, "socket:send");
+  checksock(L, 1, "socket:send");
   size_t len;
   l_checkbytes(L, 2, "socket:send", "data", &len);
   normint(L, 3, "socket:send", "flags", 0);
@@ -574,7 +564,7 @@ static int try_sendto(lua_State *L, lt_sock_t *s) {
 /* sock:sendto(data, addr) or sock:sendto(data, flags, addr) -> nbytes  [-0, +1, e] */
 static int l_socket_sendto(lua_State *L) {
   l_task_t *t = l_checkasync(L, "socket:sendto");
-  lt_sock_t *s = asyncsock(L, "socket:sendto");
+  lt_sock_t *s = checksock(L, 1, "socket:sendto");
   size_t len;
   l_checkbytes(L, 2, "socket:sendto", "data", &len);
   int top = lua_gettop(L);
@@ -662,7 +652,7 @@ static int try_sendmsg(lua_State *L, lt_sock_t *s) {
 /* sock:sendmsg(buffers, ancdata, flags, addr) -> nbytes  [-0, +1, e] */
 static int l_socket_sendmsg(lua_State *L) {
   l_task_t *t = l_checkasync(L, "socket:sendmsg");
-  lt_sock_t *s = asyncsock(L, "socket:sendmsg");
+  lt_sock_t *s = checksock(L, 1, "socket:sendmsg");
   struct iovec iov[MAX_IOV];
   getiov(L, 2, iov, 0, "socket:sendmsg");
   size_t anclen;
@@ -717,7 +707,7 @@ static int sendfile_step(lua_State *L, l_task_t *t) {
   lt_sock_t *s = &((l_socket_t *)lua_touserdata(L, 1))->s;
   if (s->fd < 0)
     return lua_toboolean(L, 6) ? l_raise(L, LT_ECLOSED, "socket:sendfile")
-                               : closed_checkpoint(L, t, "socket:sendfile");
+                               : l_socket_closed(L, t, "socket:sendfile");
   int in = file_fd(L, 2);
   off_t off = (off_t)lua_tointeger(L, 3);
   lua_Integer remaining = lua_tointeger(L, 4), total = lua_tointeger(L, 5);
@@ -745,7 +735,7 @@ static int sendfile_step(lua_State *L, l_task_t *t) {
 /* sock:sendfile(file, offset, count) -> bytes sent  [-0, +1, e] */
 static int l_socket_sendfile(lua_State *L) {
   l_task_t *t = l_checkasync(L, "socket:sendfile");
-  asyncsock(L, "socket:sendfile");
+  checksock(L, 1, "socket:sendfile");
   int in = file_fd(L, 2);
   lua_Integer off = lua_isnoneornil(L, 3) ? 0 : l_checkint(L, 3, "socket:sendfile", "offset");
   if (off < 0) l_argvalue(L, 3, "socket:sendfile", "offset", "negative");
@@ -837,9 +827,9 @@ static int connect_resolved_k(lua_State *L, int status, lua_KContext ctx) {
 /* sock:connect(addr)  [-0, +0, e] */
 static int l_socket_connect(lua_State *L) {
   l_task_t *t = l_checkasync(L, "socket:connect");
-  lt_sock_t *s = asyncsock(L, "socket:connect");
+  lt_sock_t *s = checksock(L, 1, "socket:connect");
   lua_settop(L, 2);
-  if (s->fd < 0) return closed_checkpoint(L, t, "socket:connect");
+  if (s->fd < 0) return l_socket_closed(L, t, "socket:connect");
   l_sockaddr_t sa;
   if (l_addr_get(L, 2, s->family, 0, &sa, "socket:connect")) return connect_start(L, t);
   push_resolve(L, 2, 0);
@@ -867,9 +857,9 @@ static int bind_resolved_k(lua_State *L, int status, lua_KContext ctx) {
 /* sock:bind(addr)  [-0, +0, e] */
 static int l_socket_bind(lua_State *L) {
   l_task_t *t = l_checkasync(L, "socket:bind");
-  lt_sock_t *s = asyncsock(L, "socket:bind");
+  lt_sock_t *s = checksock(L, 1, "socket:bind");
   lua_settop(L, 2);
-  if (s->fd < 0) return closed_checkpoint(L, t, "socket:bind");
+  if (s->fd < 0) return l_socket_closed(L, t, "socket:bind");
   l_sockaddr_t sa;
   if (l_addr_get(L, 2, s->family, 1, &sa, "socket:bind")) return bind_start(L, t);
   push_resolve(L, 2, 1);

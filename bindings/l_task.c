@@ -159,6 +159,13 @@ static void push_task_name(lua_State *L, task_t *t, int ud) {
 
 /* ---- the protected body and its message handler ---- */
 
+/* The ERRINFO key of the error at 'idx': the object itself, or for plain values
+** (strings, numbers, nil) the one slot they share. [-0, +1, -] */
+static void push_errinfo_key(lua_State *L, int idx) {
+  if (lua_type(L, idx) == LUA_TTABLE || lua_type(L, idx) == LUA_TUSERDATA) lua_pushvalue(L, idx);
+  else lua_pushliteral(L, "last plain error");
+}
+
 int l_task_msgh(lua_State *L) {  /* [-0, +1, m] */
   if (l_iserror(L, 1, "Cancelled")) return 1;
   luaL_traceback(L, L, NULL, 1);
@@ -187,8 +194,7 @@ int l_task_msgh(lua_State *L) {  /* [-0, +1, m] */
     lua_pop(L, 1);
     lua_pushvalue(L, tb);
     lua_setfield(L, -2, "traceback");
-    if (lua_type(L, 1) == LUA_TTABLE || lua_type(L, 1) == LUA_TUSERDATA) lua_pushvalue(L, 1);
-    else lua_pushliteral(L, "last plain error");  /* strings and numbers: one slot */
+    push_errinfo_key(L, 1);
     lua_insert(L, -2);
     lua_rawset(L, -4);
   }
@@ -764,22 +770,14 @@ static int holds_interrupt(lua_State *L, int idx, int depth) {
 ** raised later (a string, say) is a new failure for the host's report. */
 static void forget_errinfo(lua_State *L, int idx) {
   idx = lua_absindex(L, idx);
-  if (lua_getfield(L, LUA_REGISTRYINDEX, ERRINFO) != LUA_TTABLE) {  /* before any run */
-    lua_pop(L, 1);
-    return;
-  }
-  if (lua_type(L, idx) == LUA_TTABLE || lua_type(L, idx) == LUA_TUSERDATA) {
-    lua_pushvalue(L, idx);
-    lua_pushnil(L);
-    lua_rawset(L, -3);
-  } else {
-    l_task_errinfo(L, idx);
-    if (!lua_isnil(L, -1)) {
-      lua_pushnil(L);
-      lua_setfield(L, -3, "last plain error");
-    }
-    lua_pop(L, 1);
-  }
+  l_task_errinfo(L, idx);  /* its record, or nil (none, another plain value's, or no run yet) */
+  int recorded = !lua_isnil(L, -1);
+  lua_pop(L, 1);
+  if (!recorded) return;
+  lua_getfield(L, LUA_REGISTRYINDEX, ERRINFO);
+  push_errinfo_key(L, idx);
+  lua_pushnil(L);
+  lua_rawset(L, -3);
   lua_pop(L, 1);
 }
 
@@ -857,10 +855,8 @@ void l_task_errinfo(lua_State *L, int err) {
     lua_pushnil(L);
     return;
   }
-  if (lua_type(L, err) == LUA_TTABLE || lua_type(L, err) == LUA_TUSERDATA) {
-    lua_pushvalue(L, err);
-    lua_rawget(L, -2);
-  } else if (lua_getfield(L, -1, "last plain error") == LUA_TTABLE) {
+  push_errinfo_key(L, err);
+  if (lua_rawget(L, -2) == LUA_TTABLE) {  /* a plain value's slot may hold another one */
     lua_getfield(L, -1, "value");
     int same = lua_rawequal(L, -1, err);
     lua_pop(L, 1);

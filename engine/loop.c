@@ -133,8 +133,7 @@ static void deliver_interrupt(lt_run_t *r) {
     lt_scope_interrupt_all(&r->root);
     return;
   }
-  t->interrupt = 1;
-  if (t->state == LT_TASK_PARKED && lt_task_abort(t, LT_EINTERRUPT)) t->interrupt = 0;
+  lt_task_interrupt(t);
 }
 
 /* ---- runs ---- */

@@ -128,10 +128,7 @@ void lt_scope_interrupt_all(lt_scope_t *s) {
   lt_list_t *n, *next;
   for (n = s->tasks.next; n != &s->tasks; n = next) {
     next = n->next;
-    lt_task_t *t = lt_container_of(n, lt_task_t, scope_node);
-    if (t->state == LT_TASK_DONE) continue;
-    t->interrupt = 1;
-    if (t->state == LT_TASK_PARKED && lt_task_abort(t, LT_EINTERRUPT)) t->interrupt = 0;
+    lt_task_interrupt(lt_container_of(n, lt_task_t, scope_node));
   }
   for (n = s->children.next; n != &s->children; n = next) {
     next = n->next;

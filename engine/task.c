@@ -44,6 +44,12 @@ int lt_task_check(lt_task_t *t) {
   return lt_scope_cancelled(t->scope) ? LT_ECANCELLED : 0;
 }
 
+void lt_task_interrupt(lt_task_t *t) {
+  if (t->state == LT_TASK_DONE) return;
+  t->interrupt = 1;
+  if (t->state == LT_TASK_PARKED && lt_task_abort(t, LT_EINTERRUPT)) t->interrupt = 0;
+}
+
 void lt_task_park(lt_task_t *t, lt_abort_cb cb, void *data) {
   t->state = LT_TASK_PARKED;
   t->abort_cb = cb;

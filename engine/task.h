@@ -61,6 +61,10 @@ int lt_task_check(lt_task_t *t);
 /* Tries the abort callback of a parked task with 'err'; returns 1 if it was woken. */
 int lt_task_abort(lt_task_t *t, int err);
 
+/* Delivers a Ctrl-C to 't': a parked task whose wait can be abandoned is woken with
+** LT_EINTERRUPT, any other gets it at its next checkpoint. */
+void lt_task_interrupt(lt_task_t *t);
+
 /* Abort callback that always succeeds (sleep_forever, checkpoints). */
 int lt_abort_always(lt_task_t *task, void *data, int err);
 /* Abort callback that always refuses (a nursery waiting for its children). */
