@@ -11,6 +11,7 @@ extern void l_buffer_open(lua_State *L) __attribute__((weak));
 extern void l_resolve_open(lua_State *L) __attribute__((weak));
 extern void l_sockconst_open(lua_State *L) __attribute__((weak));
 extern void l_io_open(lua_State *L) __attribute__((weak));
+extern void l_fdstream_open(lua_State *L) __attribute__((weak));
 extern void l_stream_open(lua_State *L) __attribute__((weak));
 
 /* Keeps this shared object loaded after lua_close: the process-wide loop, fd table
@@ -37,6 +38,7 @@ __attribute__((visibility("default"))) int luaopen_ltrio_core(lua_State *L) {
   if (l_resolve_open) l_resolve_open(L);
   if (l_sockconst_open) l_sockconst_open(L);
   if (l_io_open) l_io_open(L);
+  if (l_fdstream_open) l_fdstream_open(L);
   if (l_stream_open) l_stream_open(L);
   return 1;
 }

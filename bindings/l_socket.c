@@ -538,6 +538,15 @@ static int l_core_stream_sending(lua_State *L) {
   return 1;
 }
 
+/* sock:wait_writable(): trio.lowlevel.wait_writable on this socket  [-0, +0, e] */
+static int l_socket_wait_writable(lua_State *L) {
+  l_task_t *t = l_checkasync(L, "socket:wait_writable");
+  lt_sock_t *s = checksock(L, 1, "socket:wait_writable");
+  if (s->fd < 0) return l_socket_closed(L, t, "socket:wait_writable");
+  lua_settop(L, 1);
+  return l_io_wait(L, LT_IO_WRITE, "socket:wait_writable");
+}
+
 /* sock:send(data, flags) -> nbytes  [-0, +1, e] */
 static int l_socket_send(lua_State *L) {
   l_task_t *t = l_checkasync(L, "socket:send");
@@ -1144,6 +1153,7 @@ static const luaL_Reg socket_methods[] = {
     {"getsockname", l_socket_getsockname}, {"getsockopt", l_socket_getsockopt},
     {"setsockopt", l_socket_setsockopt},   {"listen", l_socket_listen},
     {"shutdown", l_socket_shutdown},       {"is_readable", l_socket_is_readable},
+    {"wait_writable", l_socket_wait_writable},
     {"get_inheritable", l_socket_get_inheritable},
     {"set_inheritable", l_socket_set_inheritable},
     {NULL, NULL}};

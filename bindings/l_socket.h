@@ -14,6 +14,10 @@ lt_sock_t *l_socket_test(lua_State *L, int i);
 ** cannot start (LT_EBUSY: another task waits that way; -ENOMEM, -EBADF). */
 int l_socket_wait(lua_State *L, l_task_t *t, int fd, int dir, lua_KContext ctx, lua_KFunction k);
 
+/* trio.lowlevel.wait_readable / wait_writable (l_io.c) on the socket or integer fd at 1,
+** for the direction 'dir'. Use as a return. */
+int l_io_wait(lua_State *L, int dir, const char *fname);
+
 /* socket:recv for SocketStream:receive_some on the stack [sock, n]: checkpoint_if_
 ** cancelled, the recv, a wait only on EAGAIN, stream errors. Use as a return. */
 int l_socket_stream_recv(lua_State *L, l_task_t *t);

@@ -454,6 +454,22 @@ describe("trio.SocketStream", function()
     assert.is_true(done)
   end))
 
+  it("waits in wait_send_all_might_not_block through the socket's own wait_writable (a fake's too)", h.async(function()
+    local a, b = socket.socketpair()
+    local calls = 0
+    local Fake = setmetatable({}, {__index = socket.SocketType})
+    Fake.__index = Fake
+    function Fake:setsockopt() end
+    function Fake:fileno() return self.real:fileno() end
+    function Fake:close() self.real:close() end
+    function Fake:wait_writable() calls = calls + 1; self.real:wait_writable() end
+    local fake = setmetatable({real = a, family = a.family, type = a.type, proto = a.proto}, Fake)
+    local stream = trio.SocketStream(fake)
+    local _ <close> = closing(stream, b)
+    stream:wait_send_all_might_not_block()
+    assert.are.equal(1, calls)
+  end))
+
   it("delivers a 5 MB send_all whole, and data sent before a close before EOF", h.async(function()
     local c, s = tcp_pair()
     local _ <close> = closing(c, s)
@@ -754,6 +770,78 @@ describe("trio.lowlevel.FdStream", function()
     assert.are.equal("from a pipe", read_all(fs))
     fs:close()
     p:close()
+  end))
+
+  -- A FIFO opened "r+": one fd that is both ends of a pipe (Linux), with no child.
+  local function fifo()
+    local path = tmp_path()
+    assert(os.execute("mkfifo " .. path), "mkfifo")
+    local f, fd = h.open_fd(path, "r+")
+    os.remove(path)
+    return f, fd
+  end
+
+  it("wakes a reader with ClosedResourceError when closed after its fd became readable (never the fd's next owner)", function()
+    local secret = os.tmpname()
+    local sf = assert(io.open(secret, "w")); sf:write("SECRET of another file"); sf:close()
+    local f, fd = fifo()
+    local stream = trio.lowlevel.FdStream(fd)
+    local number = stream:fileno()
+    local reader, armed, reused, result
+    local others = {}
+    -- Runs just before the woken reader's step: the stream is closed and its fd
+    -- number taken by a regular file, as another task could do in between.
+    local instrument = {before_task_step = function(_, task)
+      if task ~= reader or not armed then return end
+      armed = false
+      stream:close()
+      for _ = 1, 8 do
+        local other, n = h.open_fd(secret)
+        others[#others + 1] = other
+        if n == number then reused = true break end
+      end
+    end}
+    trio.run_with({instruments = {instrument}}, function()
+      trio.open_nursery(function(nursery)
+        nursery:start_soon(function()
+          reader = trio.lowlevel.current_task()
+          result = table.pack(trio.pcall(stream.receive_some, stream, 100))
+        end)
+        trio.testing.wait_all_tasks_blocked()
+        armed = true
+        f:write("for the closed stream"); f:flush()   -- makes the reader runnable
+      end)
+    end)
+    for _, other in ipairs(others) do other:close() end
+    f:close()
+    os.remove(secret)
+    if not reused then h.pending("the closed fd number was not reused by the next open") end
+    assert.is_false(result[1], "receive_some returned " .. tostring(result[2]))
+    h.errmatch(result[2], "ClosedResourceError", "file was already closed")
+  end)
+
+  it("gives the caller's fd its blocking mode back when it closes", h.async(function()
+    local before = h.fd_set()
+    local p = io.popen("sleep 0.3; printf late", "r")
+    local fd
+    for n in pairs(h.fd_set()) do if not before[n] then fd = n end end
+    local stream = trio.lowlevel.FdStream(fd)
+    stream:close()
+    -- a blocking read waits for the child's late write; a non-blocking one fails at once
+    assert.are.equal("late", p:read("a"))
+    p:close()
+  end))
+
+  it("gives a socket fd its blocking mode back when it closes", h.async(function()
+    local a, b = socket.socketpair()
+    local fd = a:fileno()
+    local core = require "ltrio.core"
+    core.fd_nonblocking(fd, false)   -- as a socket a parent process handed over
+    local stream = trio.lowlevel.FdStream(fd)
+    assert.is_true(core.fd_nonblocking(fd), "the stream's dup is non-blocking")
+    stream:close()
+    assert.is_false(core.fd_nonblocking(fd))
+    a:close(); b:close()
   end))
 
   it("raises for a bad fd argument", h.async(function()

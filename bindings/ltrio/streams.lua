@@ -11,9 +11,11 @@ local pcall, error, type, rawget, rawset = pcall, error, type, rawget, rawset
 local setmetatable, getmetatable, tostring = setmetatable, getmetatable, tostring
 local mtype, floor = math.type, math.floor
 
--- Keys of the private slots of stream objects (SOCK: an FdStream's socket). No user
--- key can collide with them: these objects refuse the assignment of a new key.
-local SOCK, SENDING, FD, RECEIVING = 1, 2, 3, 4
+-- Keys of the private slots of stream objects (SOCK: an FdStream's socket; FD: the
+-- holder of its fd when that is not a socket; NONBLOCK: the O_NONBLOCK setting the
+-- socket's fd had). No user key can collide with them: these objects refuse the
+-- assignment of a new key.
+local SOCK, SENDING, FD, RECEIVING, NONBLOCK = 1, 2, 3, 4, 5
 -- The field holding the socket of a SocketStream or SocketListener: a plain field of
 -- the object (as in Trio), so that methods are found through a table __index, with no
 -- call per method lookup. The hot C methods of SocketStream read it too.
@@ -310,7 +312,7 @@ return function(trio, core)
       set_sending(self, false)
       raise("ClosedResourceError", "socket was already closed")
     end
-    local ok, e = pcall(lowlevel.wait_writable, sock)
+    local ok, e = pcall(sock.wait_writable, sock)   -- a fake socket's own method, as Trio
     set_sending(self, false)
     if not ok then translate(e) end
   end
@@ -428,8 +430,9 @@ return function(trio, core)
   ---------------------------------------------------------------------------------
   -- FdStream: a stream over a dup of a pollable fd (a pipe, a tty, a socket), so a
   -- script can read stdin or a pipe as a stream. The dup is close-on-exec and owned
-  -- by the stream. Sockets go through trio.socket.fromfd; other fds need the core's
-  -- fd primitives (core.fd_dup, core.fd_read, core.fd_write, core.fd_close).
+  -- by the stream. Sockets go through trio.socket.fromfd; other fds through the
+  -- core's fd holder (core.fd_open, fd_read, fd_write, fd_close, fd_fileno). The dup
+  -- shares O_NONBLOCK with the caller's fd: closing the stream puts it back, as Trio.
 
   local FdStream = {}
   local fdstream_mt = {__name = "ltrio.FdStream"}
@@ -457,14 +460,16 @@ return function(trio, core)
       argvalue("trio.lowlevel.FdStream", 1, "fd", "file descriptor expected", fd)
     end
     local self = {[SENDING] = false, [RECEIVING] = false}
+    local nonblocking = core.fd_nonblocking and core.fd_nonblocking(fd)   -- EBADF for a bad fd
     local ok, sock = pcall(socket.fromfd, fd)
     if ok then
       rawset(self, SOCK, sock)
       rawset(self, FD, false)
+      rawset(self, NONBLOCK, nonblocking)
     elseif not (iserror(sock, "OSError") and sock.errno == E.ENOTSOCK) then
-      error(sock, 0)   -- a bad fd: EBADF
-    elseif core and core.fd_dup then
-      rawset(self, FD, core.fd_dup(fd))
+      error(sock, 0)
+    elseif core.fd_open then
+      rawset(self, FD, core.fd_open(fd))
     else
       raise("ValueError", "trio.lowlevel.FdStream: fd " .. fd ..
         " is not a socket, and this build has no primitives to read other fds")
@@ -475,23 +480,20 @@ return function(trio, core)
   function FdStream:fileno()
     local sock = rawget(self, SOCK)
     if sock then return sock:fileno() end
-    return rawget(self, FD) or -1
+    local holder = rawget(self, FD)
+    return holder and core.fd_fileno(holder) or -1
   end
 
   local function fd_read(self, n)
     local sock = rawget(self, SOCK)
     if sock then return sock:recv(n) end
-    local fd = rawget(self, FD)
-    if not fd then raise("ClosedResourceError", "file was already closed") end
-    return core.fd_read(fd, n)
+    return core.fd_read(rawget(self, FD), n)   -- a closed holder: EBADF
   end
 
   local function fd_write(self, data)
     local sock = rawget(self, SOCK)
     if sock then return sock:send(data) end
-    local fd = rawget(self, FD)
-    if not fd then raise("ClosedResourceError", "file was already closed") end
-    return core.fd_write(fd, data)
+    return core.fd_write(rawget(self, FD), data)
   end
 
   -- [async]
@@ -562,15 +564,20 @@ return function(trio, core)
     if not ok then fd_translate(e) end
   end
 
+  -- The socket's fd gets its O_NONBLOCK setting back before the socket closes it.
+  local function restore_nonblocking(self, sock)
+    local fd = sock:fileno()
+    if fd ~= -1 then pcall(core.fd_nonblocking, fd, rawget(self, NONBLOCK)) end
+  end
+
+  -- Wakes the stream's waiters (ClosedResourceError) and closes the dup; idempotent.
   function FdStream:close()
     local sock = rawget(self, SOCK)
-    if sock then return sock:close() end
-    local fd = rawget(self, FD)
-    if fd then
-      rawset(self, FD, false)
-      lowlevel.notify_closing(fd)
-      core.fd_close(fd)
+    if sock then
+      restore_nonblocking(self, sock)
+      return sock:close()
     end
+    core.fd_close(rawget(self, FD))
   end
 
   -- [async]
@@ -581,9 +588,12 @@ return function(trio, core)
   end
 
   fdstream_mt.__close = FdStream.close
+  -- A stream dropped open: the holder's own __gc closes a non-socket fd; a socket's
+  -- fd gets its setting back here, before the socket's __gc (finalizers run newest
+  -- first) closes it.
   fdstream_mt.__gc = function(self)
-    local fd = rawget(self, FD)
-    if fd then rawset(self, FD, false); core.fd_close(fd) end
+    local sock = rawget(self, SOCK)
+    if sock then restore_nonblocking(self, sock) end
   end
 
   -- Every method checks its self first: a method called on another value raises
