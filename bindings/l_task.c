@@ -17,6 +17,7 @@
 #define POOL_MAX 1024
 
 static task_t *running;          /* the task being stepped */
+static task_t *stepping;         /* the same, also while its instruments run (current_task) */
 static int pool_n;               /* idle threads in the pool */
 static int pool_ref = LUA_NOREF; /* registry slot of the pool (array of idle threads) */
 static int task_mt_ref = LUA_NOREF;  /* registry slot of the Task metatable */
@@ -112,6 +113,7 @@ void l_leave_scopes(lua_State *L, lt_task_t *et, lt_scope_t *base, l_nursery_t *
 }
 
 void l_task_run_ended(lua_State *L) {
+  running = stepping = NULL;  /* a step left by an error must not outlive its run */
   if (tasks_allocated == 0) {  /* a fresh table: the old one's array part would stay grown */
     lua_newtable(L);
     lua_rawseti(L, LUA_REGISTRYINDEX, refs_ref);
@@ -403,6 +405,7 @@ void l_task_step(lt_task_t *et, void *ud) {
   lua_State *L = ud;
   task_t *t = lt_container_of(et, task_t, base.task);
   int nres, nargs = 0;
+  stepping = t;
   if (l_instruments_active) l_instrument_call(L, "before_task_step", t);
   if (t->base.L == NULL) nargs = attach_thread(L, t);
   lua_State *co = t->base.L;
@@ -411,6 +414,7 @@ void l_task_step(lt_task_t *et, void *ud) {
     l_newerror(L, "RuntimeError", "the task's coroutine was closed (coroutine.close) while it waited");
     lua_xmove(L, co, 1);
     finish_task(L, t, LUA_ERRRUN, 1);
+    stepping = NULL;
     return;
   }
   running = t;
@@ -427,6 +431,7 @@ void l_task_step(lt_task_t *et, void *ud) {
   } else {
     finish_task(L, t, status, nres);
   }
+  stepping = NULL;
 }
 
 /* ---- async-call helpers (l_common.h) ---- */
@@ -638,9 +643,10 @@ static int l_core_current_task(lua_State *L) {
   const char *fname = lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : "trio.lowlevel.current_task";
   if (lt_run_current() == NULL)
     return l_raisef(L, "RuntimeError", "%s: must be called inside trio.run", fname);
-  if (running == NULL)
+  task_t *t = running ? running : stepping;  /* an instrument's hook sees its task, as Trio's */
+  if (t == NULL)
     return l_raisef(L, "RuntimeError", "%s: no task is running", fname);
-  l_pushtask(L, running);
+  l_pushtask(L, t);
   return 1;
 }
 

@@ -334,6 +334,25 @@ describe("trio.run_with instruments", function()
     assert.are.same({ "before_task_step", "task_exited", "after_task_step" }, order)
   end)
 
+  it("sees the stepping task as current_task in its task hooks (as Trio), and none in before_run", function()
+    local seen, checked = {}, 0
+    local function hook(name)
+      return function(_, task)
+        local ok, current = pcall(lowlevel.current_task)
+        checked = checked + 1
+        if not ok or current ~= task then seen[#seen + 1] = name .. ": " .. tostring(current) end
+      end
+    end
+    local inst = {before_task_step = hook("before_task_step"), after_task_step = hook("after_task_step"),
+      task_exited = hook("task_exited")}
+    function inst.before_run() seen.before_run = pcall(lowlevel.current_task) end
+    h.checked(trio.run_with, { instruments = { inst } }, function()
+      trio.open_nursery(function(nursery) nursery:start_soon(trio.sleep, 0) end)
+    end)
+    assert.are.same({before_run = false}, seen)
+    assert.is_true(checked >= 6)
+  end)
+
   it("calls an instrument listed twice once per event", function()
     local inst = recorder()
     h.checked(trio.run_with, { instruments = { inst, inst } }, function() trio.sleep(0) end)
