@@ -136,6 +136,10 @@ static void deliver_interrupt(lt_run_t *r) {
   lt_task_interrupt(t);
 }
 
+void lt_run_poll_interrupt(void) {
+  if (interrupt_pending && current != NULL) deliver_interrupt(current);
+}
+
 /* ---- runs ---- */
 
 int lt_run_begin(lt_run_t *r, const lt_clock_t *clock, lt_step_cb step, void *ud) {
@@ -280,6 +284,10 @@ int lt_run_loop(lt_run_t *r) {
     if (interrupt_pending) deliver_interrupt(r);
     expire_deadlines(r);
     run_batch(r);
+  }
+  if (interrupt_pending) {  /* came during the last step: the run still raises it (Trio) */
+    interrupt_pending = 0;
+    r->interrupted_late = 1;
   }
   return 0;
 }

@@ -71,6 +71,9 @@ void lt_run_wait_idle(lt_run_t *r, lt_task_t *t, double cushion);
 ** signal handler, so the bindings can stop Lua code that never checkpoints. */
 void lt_run_interrupt(void);
 void lt_run_set_interrupt_hook(void (*hook)(void));
+/* Delivers a Ctrl-C that arrived but has not reached a task yet (the loop delivers it
+** at its next turn): a checkpoint of the main task raises it at once, as Trio's. */
+void lt_run_poll_interrupt(void);
 /* Wakes the loop from another thread (async-signal-safe too). */
 void lt_loop_wakeup(void);
 

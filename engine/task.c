@@ -37,6 +37,7 @@ int lt_task_cancelled(const lt_task_t *t) {
 }
 
 int lt_task_check(lt_task_t *t) {
+  lt_run_poll_interrupt();
   if (t->interrupt) {
     t->interrupt = 0;
     return LT_EINTERRUPT;

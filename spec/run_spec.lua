@@ -95,6 +95,34 @@ describe("trio.run", function()
   end)
 end)
 
+describe("Ctrl-C in the main task's last step", function()
+  -- Sends SIGINT to this process and returns once it is pending (kill(2) has returned).
+  local function ctrl_c()
+    local stat = io.open("/proc/self/stat")
+    local pid = stat:read("n")
+    stat:close()
+    assert(io.popen("kill -INT " .. pid):close())
+  end
+
+  it("is not lost: the run raises KeyboardInterrupt (as Trio)", function()
+    local ok, err = pcall(trio.run, function() ctrl_c(); return "returned" end)
+    assert.is_false(ok, "trio.run returned " .. tostring(err))
+    assert.is_true(trio.iserror(err, "KeyboardInterrupt"), tostring(err))
+  end)
+
+  it("is raised by checkpoint_if_cancelled before the loop's next turn (as Trio)", function()
+    local reached = false
+    local ok, err = pcall(trio.run, function()
+      ctrl_c()
+      trio.checkpoint_if_cancelled()
+      reached = true
+    end)
+    assert.is_false(ok)
+    assert.is_true(trio.iserror(err, "KeyboardInterrupt"), tostring(err))
+    assert.is_false(reached)
+  end)
+end)
+
 describe("trio.run_with", function()
   it("with an empty option table is trio.run", function()
     local r = table.pack(h.checked(trio.run_with, {}, function(a, b) trio.sleep(0); return b, a end, 1, 2))
