@@ -17,6 +17,8 @@
 ** BusyResourceError, LT_EINTERRUPT -> KeyboardInterrupt, LT_EWOULDBLOCK ->
 ** WouldBlock, -ENOMEM -> OSError ENOMEM ("<fname>: out of memory"). Never returns. */
 int l_raise(lua_State *L, int err, const char *fname);
+/* Pushes the error object l_raise would raise. */
+void l_pusherror(lua_State *L, int err, const char *fname);
 
 /* Raises an error of class 'cls' ("RuntimeError", "ValueError", ...) whose message
 ** is formatted like lua_pushfstring. Never returns. */
@@ -88,7 +90,9 @@ l_task_t *l_checktask(lua_State *L, const char *fname);
 /* l_checktask, and 'L' must be able to yield (async calls). */
 l_task_t *l_checkasync(lua_State *L, const char *fname);
 
-/* checkpoint_if_cancelled: raises Cancelled / KeyboardInterrupt if pending. */
+/* checkpoint_if_cancelled: if Cancelled or KeyboardInterrupt is pending, a schedule
+** point and then that error (as Trio's checkpoint: a cancelled call still lets the
+** other tasks run); otherwise nothing. The calling function must be able to yield. */
 void l_checkcancel(lua_State *L, l_task_t *t);
 
 /* Parks 't' with 'cb' and yields; when the task is woken, 'k' runs with 'ctx'
@@ -109,5 +113,9 @@ int l_yield(lua_State *L, l_task_t *t, lua_KContext ctx, lua_KFunction k);
 /* Schedule point after a call that did not block: the top 'nres' values are
 ** returned once the task runs again. Use as 'return l_schedpoint(L, t, nres)'. */
 int l_schedpoint(lua_State *L, l_task_t *t, int nres);
+
+/* Schedule point, then raises the value on the top (Trio's cancel_shielded_checkpoint
+** before raising a fast-path error). Use as 'return l_yield_raise(L, t)'. */
+int l_yield_raise(lua_State *L, l_task_t *t);
 
 #endif

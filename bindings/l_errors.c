@@ -72,7 +72,7 @@ void l_pushoserror(lua_State *L, int err, const char *msg) {
   lua_remove(L, -2);  /* the message string */
 }
 
-int l_raise(lua_State *L, int err, const char *fname) {
+void l_pusherror(lua_State *L, int err, const char *fname) {
   switch (err) {
     case LT_ECANCELLED: l_newerror(L, "Cancelled", "cancelled"); break;
     case LT_EINTERRUPT: l_newerror(L, "KeyboardInterrupt", "interrupted"); break;
@@ -94,6 +94,10 @@ int l_raise(lua_State *L, int err, const char *fname) {
         l_newerror(L, "RuntimeError", lua_pushfstring(L, "%s: %s", fname, lt_strerror(err)));
       }
   }
+}
+
+int l_raise(lua_State *L, int err, const char *fname) {
+  l_pusherror(L, err, fname);
   return lua_error(L);
 }
 

@@ -164,10 +164,11 @@ static int l_resolve_getaddrinfo_thread(lua_State *L) {
   hints(L, fname, &h);
   lt_lookup_t *lk;
   int r = lt_resolve_getaddrinfo(&t->task, host, port, &h, &lk);
-  if (r != 0) {
+  if (r != 0) {  /* after a schedule point, as a lookup that failed in a thread */
     int sys;
     int code = lt_resolve_eai(r, &sys);
-    return raisegai(L, code, sys);
+    pushgaierror(L, code, sys);
+    return l_yield_raise(L, t);
   }
   return l_park(L, t, lt_resolve_abort, lk, (lua_KContext)lk, lookup_k);
 }
@@ -219,7 +220,9 @@ static int l_resolve_getnameinfo(lua_State *L) {
     lua_pop(L, 1);
     if (portstr)
       return l_raisef(L, "TypeError", "%s: bad argument #1 'sockaddr' (integer port expected, got string)", fname);
-    return raisegai(L, EAI_NONAME, 0);
+    l_checkcancel(L, t);  /* a host name: Trio's thread call checkpoints before it fails */
+    pushgaierror(L, EAI_NONAME, 0);
+    return l_yield_raise(L, t);
   }
   l_checkcancel(L, t);
   lt_lookup_t *lk;

@@ -77,15 +77,7 @@ static lua_Integer normint(lua_State *L, int i, const char *fname, const char *p
 
 /* ---- yielding helpers ---- */
 
-static int raise_k(lua_State *L, int status, lua_KContext ctx) {
-  L_RESUMED_BY_SCHEDULER(L, ctx, raise_k);
-  (void)status, (void)ctx;
-  return lua_error(L);  /* the error object waits on the top */
-}
-
-/* Schedule point, then raises the error object on the top (Trio's
-** cancel_shielded_checkpoint before raising a fast-path error). */
-static int schedraise(lua_State *L, l_task_t *t) { return l_yield(L, t, 0, raise_k); }
+static int schedraise(lua_State *L, l_task_t *t) { return l_yield_raise(L, t); }
 
 /* Async methods take a closed socket (checksock) and report it after the checkpoint,
 ** as Trio's do. */
@@ -808,9 +800,11 @@ static int connect_wait_k(lua_State *L, int status, lua_KContext ctx) {
 
 static int connect_start(lua_State *L, l_task_t *t) {
   lt_sock_t *s = &((l_socket_t *)lua_touserdata(L, 1))->s;
-  if (lt_task_check(&t->task)) {
+  int err = lt_task_check(&t->task);
+  if (err) {  /* a connect cancelled before it starts closes the socket too */
     connect_cancelled(L);
-    l_checkcancel(L, t);
+    l_pusherror(L, err, "checkpoint");
+    return schedraise(L, t);
   }
   if (s->fd < 0) return l_raise(L, LT_ECLOSED, "socket:connect");
   l_sockaddr_t sa;

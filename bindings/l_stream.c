@@ -102,7 +102,11 @@ static int send_piece(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off) {
     return l_socket_closed(L, t, "SocketStream:send_all");
   }
   int err = lt_task_check(&t->task);
-  if (err) return release_raise(L, err, "checkpoint");
+  if (err) {  /* checkpoint_if_cancelled: a schedule point, then the error */
+    release(L);
+    l_pusherror(L, err, "checkpoint");
+    return l_yield_raise(L, t);
+  }
   return send_try(L, t, s, off, 0);
 }
 

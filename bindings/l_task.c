@@ -458,7 +458,10 @@ l_task_t *l_checkasync(lua_State *L, const char *fname) {
 
 void l_checkcancel(lua_State *L, l_task_t *t) {
   int err = lt_task_check(&t->task);
-  if (err) l_raise(L, err, "checkpoint");
+  if (err) {
+    l_pusherror(L, err, "checkpoint");
+    l_yield_raise(L, t);  /* a yield from C does not return */
+  }
 }
 
 /* Every yield to the scheduler: marks it as ltrio's own (not a direct coroutine.yield)
@@ -500,12 +503,21 @@ int l_schedpoint(lua_State *L, l_task_t *t, int nres) {
   return l_yield(L, t, nres, return_ctx_k);
 }
 
+static int raise_top_k(lua_State *L, int status, lua_KContext ctx) {
+  L_RESUMED_BY_SCHEDULER(L, ctx, raise_top_k);
+  (void)status, (void)ctx;
+  return lua_error(L);  /* the error object waits on the top */
+}
+
+int l_yield_raise(lua_State *L, l_task_t *t) { return l_yield(L, t, 0, raise_top_k); }
+
 /* ---- checkpoints and sleeping ---- */
 
 static int checkpoint_k(lua_State *L, int status, lua_KContext ctx) {
   L_RESUMED_BY_SCHEDULER(L, ctx, checkpoint_k);
   (void)status, (void)ctx;
-  l_checkcancel(L, l_current());
+  int err = lt_task_check(&l_current()->task);  /* after the schedule point: no second one */
+  if (err) l_raise(L, err, "checkpoint");
   return 0;
 }
 

@@ -71,8 +71,9 @@ static void gai_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
 
 int lt_resolve_getaddrinfo(lt_task_t *t, const char *host, const char *serv,
                            const struct addrinfo *hints, lt_lookup_t **out) {
-  /* An empty host name is no name (glibc's answer); libuv's IDNA step would call it EINVAL. */
-  if (host && !*host) return UV_EAI_NONAME;
+  /* An empty host name, or neither host nor service, is no name (glibc's answer);
+  ** libuv would call them EINVAL. */
+  if ((host && !*host) || (!host && !serv)) return UV_EAI_NONAME;
   uv_loop_t *loop = lt_loop_uv();
   lt_lookup_t *lk = loop ? newlookup(t, LT_LOOKUP_ADDRINFO) : NULL;
   if (!lk) return -ENOMEM;

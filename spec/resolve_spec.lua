@@ -77,9 +77,30 @@ describe("trio.socket.getaddrinfo", function()
     assert.equal(res[1][5], { "127.0.0.1", 80 })
   end))
 
-  it("an empty host name is EAI_NONAME, as glibc says", h.async(function()
+  it("an empty host name, or neither host nor port, is EAI_NONAME, as glibc says", h.async(function()
     local e = h.raises("gaierror", S.getaddrinfo, "", 80, 0, S.SOCK_STREAM)
     assert.equal(S.EAI_NONAME, e.errno)
+    e = h.raises("gaierror", S.getaddrinfo, nil, nil)
+    assert.equal(S.EAI_NONAME, e.errno)
+  end))
+
+  it("fails a lookup only after a schedule point, and a cancelled one with Cancelled", h.async(function()
+    local failing = {
+      function() S.getaddrinfo("", 80) end,
+      function() S.getaddrinfo(nil, nil) end,
+      function() S.getnameinfo({"localhost", 80}, 0) end,
+    }
+    for i, call in ipairs(failing) do
+      local others_ran = false
+      trio.open_nursery(function(nursery)
+        nursery:start_soon(function() others_ran = true end)
+        h.raises("gaierror", call)
+        assert(others_ran, "call " .. i .. " failed without a schedule point")
+      end)
+      local cs = trio.CancelScope()
+      cs:cancel()
+      cs:run(function() h.raises("Cancelled", call) end)
+    end
   end))
 
   it("AI_NUMERICHOST with a name is a gaierror", h.async(function()

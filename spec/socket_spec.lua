@@ -182,6 +182,43 @@ describe("socket methods", function()
     h.raises("TypeError", a.wait_writable, {})
   end))
 
+  it("a call in a cancelled scope lets the other tasks run before it raises Cancelled (Trio's checkpoint)", h.async(function()
+    local a, b = S.socketpair()
+    local c, d = S.socketpair()
+    local stream = trio.SocketStream(c)
+    local _g <close> = closing(a, b, stream, d)
+    local calls = {
+      checkpoint_if_cancelled = function() trio.checkpoint_if_cancelled() end,
+      recv = function() a:recv(1) end,
+      send = function() a:send("x") end,
+      wait_readable = function() trio.lowlevel.wait_readable(a) end,
+      wait_writable = function() a:wait_writable() end,
+      getaddrinfo = function() S.getaddrinfo("127.0.0.1", 80) end,
+      getnameinfo = function() S.getnameinfo({"127.0.0.1", 80}, 0) end,
+      receive_some = function() stream:receive_some() end,
+      send_all = function() stream:send_all("x") end,
+      connect = function()
+        local s <close> = S.socket()
+        s:connect({"127.0.0.1", 9})
+      end,
+      sleep = function() trio.sleep(1) end,
+    }
+    for name, call in pairs(calls) do
+      local others_ran = false
+      trio.open_nursery(function(nursery)
+        nursery:start_soon(function() others_ran = true end)
+        local cs = trio.CancelScope()
+        cs:cancel()
+        cs:run(function()
+          local ok, err = pcall(call)
+          assert(not ok and trio.iserror(err, "Cancelled"), name .. ": " .. tostring(err))
+        end)
+        assert(others_ran, name .. " raised Cancelled without a schedule point")
+      end)
+    end
+    assert.are.equal("", b:is_readable() and b:recv(10) or "", "a cancelled send sent nothing")
+  end))
+
   it("close wakes a waiting recv and accept with ClosedResourceError", h.async(function()
     local a, b = S.socketpair()
     local l = S.socket()
