@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "errors.h"
 #include "loop.h"
@@ -31,6 +32,55 @@ static lt_io_t *slot(int fd) {
 
 static void free_cb(uv_handle_t *h) { free(h); }
 
+/* ---- bare fds closed behind our back ----
+** A bare fd (not an ltrio socket: trio.lowlevel.wait_readable(fd), FdStream) may be
+** closed by its owner without notify_closing, a misuse Trio survives. libuv applies a
+** poll's changes at its next epoll_wait and aborts the process if epoll_ctl fails
+** there (EBADF for a closed fd; ENOENT or EPERM when the number now names another
+** file). So each bare fd with a handle is listed with the identity of its open file,
+** and before each poll (lt_io_check_bare) those whose poll changed are checked: a
+** closed or replaced fd wakes its waiters with EBADF and loses its handle instead. */
+typedef struct {
+  int fd;
+  int changed;  /* uv_poll_start since the last check */
+  dev_t dev;
+  ino_t ino;
+} bare_t;
+
+static bare_t *bare;
+static int bare_n, bare_cap;
+
+static bare_t *bare_find(int fd) {
+  for (int i = 0; i < bare_n; i++)
+    if (bare[i].fd == fd) return &bare[i];
+  return NULL;
+}
+
+/* Lists 'fd' (a new bare handle) with its file's identity; -errno on failure. */
+static int bare_add(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return -errno;
+  if (bare_n == bare_cap) {
+    int n = bare_cap ? bare_cap * 2 : 8;
+    bare_t *b = realloc(bare, (size_t)n * sizeof *b);
+    if (!b) return -ENOMEM;
+    bare = b;
+    bare_cap = n;
+  }
+  bare[bare_n++] = (bare_t){.fd = fd, .changed = 1, .dev = st.st_dev, .ino = st.st_ino};
+  return 0;
+}
+
+static void bare_forget(int fd) {
+  bare_t *b = bare_find(fd);
+  if (b) *b = bare[--bare_n];
+}
+
+static void bare_changed(int fd) {
+  bare_t *b = bare_find(fd);
+  if (b) b->changed = 1;
+}
+
 /* A poll handle's 'data' packs its fd, the KEPT bit and the UV_READABLE|UV_WRITABLE
 ** events it is started with (0: stopped), which keeps the fd table at three pointers
 ** per fd. */
@@ -48,6 +98,7 @@ static void set_poll(uv_poll_t *p, int fd, int events) {
 /* Stops and releases the poll handle of 'io' (uv_close stops it: one epoll DEL). */
 static void release(lt_io_t *io) {
   if (!io->poll) return;
+  bare_forget(poll_fd(io->poll));
   if (!poll_kept(io->poll)) handles_alive--;
   uv_close((uv_handle_t *)io->poll, free_cb);
   io->poll = NULL;
@@ -59,6 +110,7 @@ static void release(lt_io_t *io) {
 ** reuse a kept handle (lt_io_wait_sock): any other kind of fd may not be pollable. */
 static void keep(lt_io_t *io) {
   if (!io->poll || poll_kept(io->poll)) return;
+  bare_forget(poll_fd(io->poll));
   uv_poll_stop(io->poll);
   set_poll(io->poll, poll_fd(io->poll), KEPT_BIT);
   handles_alive--;
@@ -96,6 +148,8 @@ static void poll_cb(uv_poll_t *h, int status, int events) {
     if (ev == 0 || uv_poll_start(h, ev, poll_cb) != 0) {
       uv_poll_stop(h);
       ev = 0;
+    } else {
+      bare_changed(fd);
     }
     set_poll(h, fd, ev);
   }
@@ -124,6 +178,10 @@ static int wait_fd(int fd, int dir, lt_task_t *t, int is_socket) {
       free(p);
       return r == UV_EPERM ? 1 : r;  /* a regular file is always ready */
     }
+    if (!is_socket && (r = bare_add(fd)) != 0) {
+      uv_close((uv_handle_t *)p, free_cb);
+      return r;
+    }
     set_poll(p, fd, 0);
     uv_unref((uv_handle_t *)p);  /* waits keep the run alive, not the handle */
     io->poll = p;
@@ -134,6 +192,7 @@ static int wait_fd(int fd, int dir, lt_task_t *t, int is_socket) {
     int r = uv_poll_start(io->poll, ev, poll_cb);
     if (r != 0) return r;
     set_poll(io->poll, fd, ev);
+    bare_changed(fd);
   }
   io->waiter[dir] = t;
   waiting[dir]++;
@@ -173,6 +232,20 @@ void lt_io_release_idle(int fd) {
   if (fd < 0 || fd >= table_len) return;
   lt_io_t *io = &table[fd];
   if (io->waiter[LT_IO_READ] == NULL && io->waiter[LT_IO_WRITE] == NULL) release(io);
+}
+
+void lt_io_check_bare(void) {
+  for (int i = bare_n - 1; i >= 0; i--) {  /* backwards: release() removes entries */
+    if (!bare[i].changed) continue;
+    bare[i].changed = 0;
+    int fd = bare[i].fd;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && st.st_dev == bare[i].dev && st.st_ino == bare[i].ino) continue;
+    lt_io_t *io = &table[fd];
+    wake(io, LT_IO_READ, -EBADF);
+    wake(io, LT_IO_WRITE, -EBADF);
+    release(io);
+  }
 }
 
 long lt_io_handles(void) { return handles_alive; }

@@ -57,6 +57,11 @@ void lt_io_close_sock(int fd);
 ** number must not inherit a registration the kernel already dropped). */
 void lt_io_release_idle(int fd);
 
+/* Before each poll: a bare fd (not a socket) whose poll changed but which was closed
+** or replaced behind the engine's back wakes its waiters with -EBADF and loses its
+** handle (libuv would abort on it). */
+void lt_io_check_bare(void);
+
 /* Counters for io_statistics / engine_statistics. */
 long lt_io_handles(void);    /* poll handles in use (not closed, not kept for reuse) */
 long lt_io_waiting(int dir); /* tasks parked in that direction */

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
+
 #define POLL_EVERY_BATCHES 64
 #define POLL_EVERY_NS 500000u   /* 0.5 ms */
 #define MAX_TIMEOUT 86400.0     /* 24 h */
@@ -274,6 +276,7 @@ static void run_batch(lt_run_t *r) {
 
 int lt_run_loop(lt_run_t *r) {
   while (!r->stop) {
+    lt_io_check_bare();   /* before libuv applies poll changes to fds closed meanwhile */
     expire_deadlines(r);  /* a clock jump or an elapsed deadline may make tasks runnable */
     if (lt_list_empty(&r->runq)) {
       poll_blocking(r);

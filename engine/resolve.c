@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io.h"
 #include "loop.h"
 
 static long pending;
@@ -176,6 +177,9 @@ int lt_resolve_idna(const char *host, char **out) {
 long lt_resolve_pending(void) {
   /* Outside a run nothing polls the loop: the lookups abandoned by a run that has ended
   ** are freed here once their threads have finished, so the count reaches 0. */
-  if (pending > 0 && lt_run_current() == NULL) uv_run(lt_loop_uv(), UV_RUN_NOWAIT);
+  if (pending > 0 && lt_run_current() == NULL) {
+    lt_io_check_bare();
+    uv_run(lt_loop_uv(), UV_RUN_NOWAIT);
+  }
   return pending;
 }
