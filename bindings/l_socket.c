@@ -239,6 +239,10 @@ static char *recv_buffer(lua_State *L, size_t *n, int flags) {
 
 static int try_recv(lua_State *L, lt_sock_t *s) {
   size_t n = (size_t)lua_tointeger(L, 2);
+  if (n == 0) {  /* Python's recv(0) returns b"" without a system call */
+    lua_pushliteral(L, "");
+    return 1;
+  }
   char *buf = recv_buffer(L, &n, (int)lua_tointeger(L, 3));
   ssize_t r = lt_sock_recv(s->fd, buf, n, (int)lua_tointeger(L, 3));
   if (r < 0) return (int)r;
