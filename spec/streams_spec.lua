@@ -454,6 +454,22 @@ describe("trio.SocketStream", function()
     assert.is_true(done)
   end))
 
+  it("sets TCP_NOTSENT_LOWAT even when TCP_NODELAY fails with OSError (each on its own, as Trio)", h.async(function()
+    local a, b = socket.socketpair()
+    local set = {}
+    local Fake = setmetatable({}, {__index = socket.SocketType})
+    Fake.__index = Fake
+    function Fake:setsockopt(_, opt)
+      if opt == socket.TCP_NODELAY then error(trio.OSError("refused"), 0) end
+      set[#set + 1] = opt
+    end
+    function Fake:close() self.real:close() end
+    function Fake:fileno() return self.real:fileno() end
+    local stream = trio.SocketStream(setmetatable({real = a, family = a.family, type = a.type, proto = a.proto}, Fake))
+    local _ <close> = closing(stream, b)
+    if socket.TCP_NOTSENT_LOWAT then assert.are.same({socket.TCP_NOTSENT_LOWAT}, set) end
+  end))
+
   it("waits in wait_send_all_might_not_block through the socket's own wait_writable (a fake's too)", h.async(function()
     local a, b = socket.socketpair()
     local calls = 0

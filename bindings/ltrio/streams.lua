@@ -208,12 +208,14 @@ return function(trio, core)
         sock, "socket of type " .. tostring(sock.type))
     end
     -- Trio sets these on every stream and ignores OSError (AF_UNIX has neither).
+    -- Each on its own, as Trio does.
     local ok, e = pcall(sock.setsockopt, sock, socket.IPPROTO_TCP, socket.TCP_NODELAY, true)
-    if ok and socket.TCP_NOTSENT_LOWAT then
+    if not ok and not iserror(e, "OSError") then error(e, 0) end
+    if socket.TCP_NOTSENT_LOWAT then
       ok, e = pcall(sock.setsockopt, sock, socket.IPPROTO_TCP, socket.TCP_NOTSENT_LOWAT,
         NOTSENT_LOWAT)
+      if not ok and not iserror(e, "OSError") then error(e, 0) end
     end
-    if not ok and not iserror(e, "OSError") then error(e, 0) end
     if is_real_socket(sock) then return setmetatable({[SOCKET] = sock}, stream_mt) end
     return setmetatable({[SOCKET] = sock, [SENDING] = false}, stream_mt)
   end
