@@ -102,7 +102,11 @@ static int fdop_k(lua_State *L, int status, lua_KContext ctx) {
 static int fdop_step(lua_State *L, l_task_t *t, int dir, int waited) {
   int fd = ((l_fdhold_t *)lua_touserdata(L, 1))->fd;
   ssize_t r;
-  if (fd < 0) return l_raise(L, -EBADF, fdop_name[dir]);  /* closed while it waited */
+  if (fd < 0) {  /* closed: EBADF, after a schedule point unless it waited already */
+    if (waited) return l_raise(L, -EBADF, fdop_name[dir]);
+    l_pusherror(L, -EBADF, fdop_name[dir]);
+    return l_yield_raise(L, t);
+  }
   if (dir == LT_IO_READ) {
     size_t n = (size_t)lua_tointeger(L, 2);
     char *buf = l_scratch(L, &n);

@@ -31,7 +31,8 @@ int l_io_wait(lua_State *L, int dir, const char *fname) {
   int fd = getfd(L, fname);
   if (fd < 0) return l_raisef(L, "ClosedResourceError", "%s: the socket is closed", fname);
   l_checkcancel(L, t);
-  int r = lt_io_wait(fd, dir, &t->task);
+  int is_socket = l_socket_test(L, 1) != NULL;  /* its poll is the socket's own */
+  int r = is_socket ? lt_io_wait_sock(fd, dir, &t->task) : lt_io_wait(fd, dir, &t->task);
   if (r < 0) return l_raise(L, r, fname);
   if (r == 1) return l_schedpoint(L, t, 0);  /* a regular file: always ready */
   return l_park(L, t, lt_io_abort, LT_IO_DATA(fd, dir), dir, wait_k);

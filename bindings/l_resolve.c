@@ -243,8 +243,11 @@ static int l_resolve_getprotobyname(lua_State *L) {
   l_checkcancel(L, t);
   lt_lookup_t *lk;
   int r = lt_resolve_getprotobyname(&t->task, name, &lk);
-  if (r == -ENAMETOOLONG) return l_raisef(L, "OSError", "protocol not found");
-  if (r != 0) return l_raise(L, r, fname);
+  if (r != 0) {  /* after a schedule point, as a lookup that failed in a thread */
+    if (r == -ENAMETOOLONG) l_newerror(L, "OSError", "protocol not found");
+    else l_pusherror(L, r, fname);
+    return l_yield_raise(L, t);
+  }
   return l_park(L, t, lt_resolve_abort, lk, (lua_KContext)lk, lookup_k);
 }
 

@@ -84,6 +84,7 @@ void l_main_finished(lua_State *L, lua_State *co, int nres) {
   luaL_checkstack(L, nres, "trio.run: too many results");
   lua_xmove(co, L, nres);  /* ok, results... onto run_body's frame */
   main_nres = nres;
+  if (run.main->interrupt) run.interrupted_late = 1;  /* a Ctrl-C it ended before seeing */
   run.main = NULL;  /* its userdata may be collected now: current_root_task raises */
   run.stop = run.tasks_living == 0;  /* else tasks of a nursery orphaned by coroutine.close
                                      ** remain: the run ends with the last (l_task.c) */

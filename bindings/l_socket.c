@@ -279,7 +279,12 @@ static void checkinto(lua_State *L, const char *fname) {
 static int try_recv_into(lua_State *L, lt_sock_t *s) {
   size_t len;
   unsigned char *p = l_buffer_test(L, 2, &len);
-  ssize_t r = lt_sock_recv(s->fd, p, (size_t)lua_tointeger(L, 3), (int)lua_tointeger(L, 4));
+  size_t n = (size_t)lua_tointeger(L, 3);
+  if (n == 0) {  /* an empty Buffer: 0 without a system call, as Python */
+    lua_pushinteger(L, 0);
+    return 1;
+  }
+  ssize_t r = lt_sock_recv(s->fd, p, n, (int)lua_tointeger(L, 4));
   if (r < 0) return (int)r;
   lua_pushinteger(L, r);  /* with MSG_TRUNC, the datagram's real length (as CPython) */
   return 1;

@@ -198,6 +198,7 @@ static void expire_deadlines(lt_run_t *r) {
 }
 
 static void poll_nowait(lt_run_t *r) {
+  lt_io_check_bare();  /* right before libuv applies poll changes */
   uv_run(&loop, UV_RUN_NOWAIT);
   r->last_poll = uv_hrtime();
   r->batches_since_poll = 0;
@@ -240,6 +241,8 @@ static void poll_blocking(lt_run_t *r) {
   else idle_kind = 0;
 
   if (timeout > 0) {
+    lt_io_check_bare();  /* right before libuv applies poll changes; it may wake tasks */
+    if (!lt_list_empty(&r->runq)) return;
     if (timeout < INFINITY) {
       double ms = ceil(timeout * 1000.0);
       if (ms > MAX_TIMEOUT * 1000.0) ms = MAX_TIMEOUT * 1000.0;
@@ -276,7 +279,6 @@ static void run_batch(lt_run_t *r) {
 
 int lt_run_loop(lt_run_t *r) {
   while (!r->stop) {
-    lt_io_check_bare();   /* before libuv applies poll changes to fds closed meanwhile */
     expire_deadlines(r);  /* a clock jump or an elapsed deadline may make tasks runnable */
     if (lt_list_empty(&r->runq)) {
       poll_blocking(r);

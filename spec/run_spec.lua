@@ -110,6 +110,15 @@ describe("Ctrl-C in the main task's last step", function()
     assert.is_true(trio.iserror(err, "KeyboardInterrupt"), tostring(err))
   end)
 
+  it("is not lost when it comes in a child's last step and the main task then ends", function()
+    local ok, err = pcall(trio.run, function()
+      trio.open_nursery(function(nursery) nursery:start_soon(ctrl_c) end)
+      return "returned"
+    end)
+    assert.is_false(ok, "trio.run returned " .. tostring(err))
+    assert.is_true(trio.iserror(err, "KeyboardInterrupt"), tostring(err))
+  end)
+
   it("is raised by checkpoint_if_cancelled before the loop's next turn (as Trio)", function()
     local reached = false
     local ok, err = pcall(trio.run, function()

@@ -788,6 +788,13 @@ describe("trio.lowlevel.FdStream", function()
     p:close()
   end))
 
+  -- io.popen(cmd) for reading, and the fd of its pipe.
+  local function popen_fd(cmd)
+    local before = h.fd_set()
+    local p = io.popen(cmd, "r")
+    for n in pairs(h.fd_set()) do if not before[n] then return p, n end end
+  end
+
   -- A FIFO opened "r+": one fd that is both ends of a pipe (Linux), with no child.
   local function fifo()
     local path = tmp_path()
@@ -837,15 +844,27 @@ describe("trio.lowlevel.FdStream", function()
   end)
 
   it("gives the caller's fd its blocking mode back when it closes", h.async(function()
-    local before = h.fd_set()
-    local p = io.popen("sleep 0.3; printf late", "r")
-    local fd
-    for n in pairs(h.fd_set()) do if not before[n] then fd = n end end
+    local p, fd = popen_fd("sleep 0.3; printf late")
     local stream = trio.lowlevel.FdStream(fd)
     stream:close()
     -- a blocking read waits for the child's late write; a non-blocking one fails at once
     assert.are.equal("late", p:read("a"))
     p:close()
+  end))
+
+  it("raises ClosedResourceError once closed, after a schedule point (as Trio's checkpoint)", h.async(function()
+    local p, fd = popen_fd("true")
+    local stream = trio.lowlevel.FdStream(fd)
+    stream:close()
+    p:close()
+    for _, call in ipairs({function() stream:receive_some() end, function() stream:send_all("x") end}) do
+      local others_ran = false
+      trio.open_nursery(function(nursery)
+        nursery:start_soon(function() others_ran = true end)
+        h.raises("ClosedResourceError", call)
+        assert.is_true(others_ran)
+      end)
+    end
   end))
 
   it("gives a socket fd its blocking mode back when it closes", h.async(function()

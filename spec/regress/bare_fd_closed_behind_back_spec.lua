@@ -78,6 +78,18 @@ trio.open_nursery(function(n)
 end)
 report("first-wait", r)
 
+-- 1b. closed in the next batch, before the loop polls (it polls only every few batches)
+f, fd = fifo()
+r = nil
+trio.open_nursery(function(n)
+  n:start_soon(function() r = {trio.pcall(trio.lowlevel.wait_readable, fd)} end)
+  n:start_soon(function()
+    trio.sleep(0)
+    f:close()
+  end)
+end)
+report("next-batch", r)
+
 -- 2. waited on, closed, then a second wait adds a direction
 local rr, rw
 f, fd = fifo()
@@ -111,7 +123,7 @@ print("survived", trio.lowlevel.engine_statistics().io_handles)
     local out = p:read("a")
     p:close()
     h.remove_tmpfiles()
-    for _, case in ipairs({"first-wait", "added-reader", "added-writer", "reused-reader"}) do
+    for _, case in ipairs({"first-wait", "next-batch", "added-reader", "added-writer", "reused-reader"}) do
       assert.truthy(out:find(case .. "\tfalse\ttrue\n", 1, true), case .. " in:\n" .. out)
     end
     assert.truthy(out:find("survived\t0\n", 1, true), out)
