@@ -12,7 +12,7 @@ typedef struct {
 } l_buffer_t;
 
 unsigned char *l_buffer_test(lua_State *L, int i, size_t *len) {
-  l_buffer_t *b = luaL_testudata(L, i, L_BUFFER_MT);
+  l_buffer_t *b = l_testudata_named(L, i, L_BUFFER_MT);
   if (!b) return NULL;
   *len = b->n;
   return b->p;
@@ -26,7 +26,7 @@ const char *l_checkbytes(lua_State *L, int i, const char *fname, const char *par
 }
 
 static l_buffer_t *checkbuf(lua_State *L, const char *fname) {
-  l_buffer_t *b = luaL_testudata(L, 1, L_BUFFER_MT);
+  l_buffer_t *b = l_testudata_named(L, 1, L_BUFFER_MT);
   if (!b) l_argerror(L, 1, fname, "self", "Buffer");
   return b;
 }

@@ -36,9 +36,12 @@ int l_argerror(lua_State *L, int i, const char *fname, const char *param, const 
 /* The same message format with class ValueError and a free 'what' in place of the type. */
 int l_argvalue(lua_State *L, int i, const char *fname, const char *param, const char *what);
 
-/* The userdata at 'i' if its metatable is 'mt' (compared by identity: no registry
+/* The full userdata at 'i' if its metatable is 'mt' (compared by identity: no registry
 ** lookup by name, unlike luaL_testudata), else NULL. */
 void *l_testudata(lua_State *L, int i, const void *mt);
+/* luaL_testudata for full userdata only: debug.setmetatable can give every light
+** userdata a class's metatable, and luaL_testudata would then take one for an object. */
+void *l_testudata_named(lua_State *L, int i, const char *tname);
 
 /* 1 if the value at 'idx' is an error object of class 'cls' or a subclass. */
 int l_iserror(lua_State *L, int idx, const char *cls);

@@ -118,11 +118,16 @@ int l_iserror(lua_State *L, int idx, const char *cls) {
 /* ---- argument checkers ---- */
 
 void *l_testudata(lua_State *L, int i, const void *mt) {
+  if (lua_type(L, i) != LUA_TUSERDATA) return NULL;  /* a light userdata may share the metatable */
   void *u = lua_touserdata(L, i);
-  if (u == NULL || !lua_getmetatable(L, i)) return NULL;
+  if (!lua_getmetatable(L, i)) return NULL;
   if (lua_topointer(L, -1) != mt) u = NULL;
   lua_pop(L, 1);
   return u;
+}
+
+void *l_testudata_named(lua_State *L, int i, const char *tname) {
+  return lua_type(L, i) == LUA_TUSERDATA ? luaL_testudata(L, i, tname) : NULL;
 }
 
 static int argnum(const char *fname, int i) { return strchr(fname, ':') ? i - 1 : i; }

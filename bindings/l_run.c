@@ -192,7 +192,7 @@ static int l_core_set_host(lua_State *L) {
 /* ---- the clock ---- */
 
 static clock_ud_t *checkclock(lua_State *L, int i, const char *fname) {
-  clock_ud_t *c = luaL_testudata(L, i, CLOCK_MT);
+  clock_ud_t *c = l_testudata_named(L, i, CLOCK_MT);
   if (c == NULL) l_argerror(L, i, fname, "self", "MockClock");
   return c;
 }

@@ -31,8 +31,9 @@ typedef struct {
 
 /* The socket at 'i', or NULL: a userdata with the class metatable or a kind's. */
 static l_socket_t *testsock(lua_State *L, int i) {
+  if (lua_type(L, i) != LUA_TUSERDATA) return NULL;  /* see l_testudata_named */
   l_socket_t *u = lua_touserdata(L, i);
-  if (u == NULL || !lua_getmetatable(L, i)) return NULL;
+  if (!lua_getmetatable(L, i)) return NULL;
   if (!l_sockkind_is(lua_topointer(L, -1))) u = NULL;
   lua_pop(L, 1);
   return u;
@@ -187,9 +188,9 @@ int l_socket_stream_fail(lua_State *L, l_task_t *t, int err, int waited) {
   return op_fail(L, t, OP_SEND | OP_STREAM, err, waited);
 }
 
-int l_socket_stream_recv(lua_State *L, l_task_t *t) {
+int l_socket_stream_recv(lua_State *L, l_task_t *t, lua_Integer n) {
+  lua_pushinteger(L, n);
   lua_pushinteger(L, 0);  /* flags */
-  lua_settop(L, 3);
   return op_start(L, t, OP_RECV | OP_STREAM);
 }
 
@@ -243,8 +244,9 @@ static int try_recv(lua_State *L, lt_sock_t *s) {
     lua_pushliteral(L, "");
     return 1;
   }
-  char *buf = recv_buffer(L, &n, (int)lua_tointeger(L, 3));
-  ssize_t r = lt_sock_recv(s->fd, buf, n, (int)lua_tointeger(L, 3));
+  int flags = (int)lua_tointeger(L, 3);
+  char *buf = recv_buffer(L, &n, flags);
+  ssize_t r = lt_sock_recv(s->fd, buf, n, flags);
   if (r < 0) return (int)r;
   lua_pushlstring(L, buf, (size_t)r < n ? (size_t)r : n);
   return 1;
@@ -524,6 +526,13 @@ lt_sock_t *l_socket_test(lua_State *L, int i) {
   return u ? &u->s : NULL;
 }
 
+lt_sock_t *l_socket_test_top(lua_State *L) {
+  if (lua_type(L, -1) != LUA_TUSERDATA) return NULL;  /* see l_testudata_named */
+  l_socket_t *u = lua_touserdata(L, -1);
+  if (!lua_getmetatable(L, -1) || !l_sockkind_is(lua_topointer(L, -1))) return NULL;
+  return &u->s;
+}
+
 /* core.is_real_socket(v) -> boolean (not a fake from a custom socket factory) */
 static int l_core_is_real_socket(lua_State *L) {
   lua_pushboolean(L, testsock(L, 1) != NULL);
@@ -707,7 +716,7 @@ static int sendfile_k(lua_State *L, int status, lua_KContext ctx) {
 
 static int file_fd(lua_State *L, int i) {
   if (lua_type(L, i) == LUA_TNUMBER) return l_checkcint(L, i, "socket:sendfile", "file");
-  luaL_Stream *f = luaL_testudata(L, i, LUA_FILEHANDLE);
+  luaL_Stream *f = l_testudata_named(L, i, LUA_FILEHANDLE);
   if (!f) return l_argerror(L, i, "socket:sendfile", "file", "file or integer fd");
   if (!f->closef) return l_argvalue(L, i, "socket:sendfile", "file", "closed file");
   return fileno(f->f);

@@ -8,6 +8,10 @@
 
 /* The socket at 'i' (an ltrio.socket userdata), or NULL for any other value. */
 lt_sock_t *l_socket_test(lua_State *L, int i);
+/* The same test of the value on the top, for the SocketStream fast paths: it may
+** leave one value (the metatable) pushed above, which the caller drops with its
+** next lua_settop. */
+lt_sock_t *l_socket_test_top(lua_State *L);
 
 /* Parks 't' until 'fd' is ready in 'dir' (LT_IO_READ/LT_IO_WRITE), then runs k(ctx);
 ** use as 'return'. Returns a negative code, having done nothing, only when the wait
@@ -18,9 +22,9 @@ int l_socket_wait(lua_State *L, l_task_t *t, int fd, int dir, lua_KContext ctx, 
 ** for the direction 'dir'. Use as a return. */
 int l_io_wait(lua_State *L, int dir, const char *fname);
 
-/* socket:recv for SocketStream:receive_some on the stack [sock, n]: checkpoint_if_
+/* socket:recv(n) for SocketStream:receive_some on the stack [sock]: checkpoint_if_
 ** cancelled, the recv, a wait only on EAGAIN, stream errors. Use as a return. */
-int l_socket_stream_recv(lua_State *L, l_task_t *t);
+int l_socket_stream_recv(lua_State *L, l_task_t *t, lua_Integer n);
 /* An async call on a closed socket: checkpoint_if_cancelled, a schedule point, then
 ** ClosedResourceError "<fname>: the socket is closed". Use as 'return l_socket_closed(...)'. */
 int l_socket_closed(lua_State *L, l_task_t *t, const char *fname);

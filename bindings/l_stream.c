@@ -35,26 +35,27 @@ static int fallback(lua_State *L) {
   return fallback_k(L, LUA_OK, 0);
 }
 
-/* The real socket of self (1) if self is a SocketStream over one (the socket is
-** then pushed), else NULL (nothing pushed). The field is checked, not trusted: a
-** script can assign anything to it. */
-static lt_sock_t *fast_self(lua_State *L) {
+/* The real socket of self (1) if self is a SocketStream over one, else NULL. The
+** field is checked, not trusted: a script can assign anything to it. On success the
+** stack holds three more values, the socket at -2, for the caller to copy and drop
+** with its lua_settop; on failure it is back to its 'nargs' values. */
+static lt_sock_t *fast_self(lua_State *L, int nargs) {
   if (lua_type(L, 1) != LUA_TTABLE || !lua_getmetatable(L, 1)) return NULL;
-  int ok = lua_topointer(L, -1) == stream_mt;
-  lua_pop(L, 1);
-  if (!ok) return NULL;
-  lua_pushvalue(L, lua_upvalueindex(UV_FIELD));
-  lua_rawget(L, 1);
-  lt_sock_t *s = l_socket_test(L, -1);
-  if (s == NULL) lua_pop(L, 1);
-  return s;
+  if (lua_topointer(L, -1) == stream_mt) {
+    lua_pushvalue(L, lua_upvalueindex(UV_FIELD));
+    lua_rawget(L, 1);
+    lt_sock_t *s = l_socket_test_top(L);
+    if (s != NULL) return s;
+  }
+  lua_settop(L, nargs);
+  return NULL;
 }
 
 /* SocketStream:receive_some(max_bytes) -> string ("" at end of file)  [-0, +1, e] */
 static int l_stream_receive_some(lua_State *L) {
   lua_Integer n = DEFAULT_RECEIVE_SIZE;
   int nargs = lua_gettop(L);
-  lt_sock_t *s = fast_self(L);
+  lt_sock_t *s = fast_self(L, nargs);
   if (s == NULL) return fallback(L);
   if (nargs >= 2 && !lua_isnil(L, 2)) {
     n = lua_isinteger(L, 2) ? lua_tointeger(L, 2) : 0;
@@ -65,11 +66,9 @@ static int l_stream_receive_some(lua_State *L) {
   }
   l_task_t *t = l_checkasync(L, "SocketStream:receive_some");
   if (s->fd < 0) return l_socket_closed(L, t, "SocketStream:receive_some");
-  lua_copy(L, -1, 1);
-  lua_pushinteger(L, n);
-  lua_copy(L, -1, 2);
-  lua_settop(L, 2);  /* [sock, n] */
-  return l_socket_stream_recv(L, t);
+  lua_copy(L, -2, 1);
+  lua_settop(L, 1);  /* [sock] */
+  return l_socket_stream_recv(L, t, n);
 }
 
 /* ---- the send loop: one socket send per piece, as Trio's send_all calls
@@ -89,10 +88,18 @@ static int release_raise(lua_State *L, int err, const char *fname) {
   return l_raise(L, err, fname);
 }
 
-static int send_try(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off, int waited);
+/* The bytes of data (2), read again after each yield: a Buffer may shrink meanwhile. */
+static const char *send_data(lua_State *L, size_t *len) {
+  return l_checkbytes(L, 2, "SocketStream:send_all", "data", len);
+}
 
-/* A new socket send of the bytes from 'off': checkpoint_if_cancelled, then the call. */
-static int send_piece(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off) {
+static int send_try(lua_State *L, l_task_t *t, lt_sock_t *s, const char *p, size_t len,
+                    size_t off, int waited);
+
+/* A new socket send of the bytes of p[0..len) from 'off': checkpoint_if_cancelled,
+** then the call. */
+static int send_piece(lua_State *L, l_task_t *t, lt_sock_t *s, const char *p, size_t len,
+                      size_t off) {
   if (s->shut_wr) {  /* Trio checks this first, without a checkpoint */
     release(L);
     l_raisef(L, "ClosedResourceError", "can't send data after sending EOF");
@@ -107,7 +114,7 @@ static int send_piece(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off) {
     l_pusherror(L, err, "checkpoint");
     return l_yield_raise(L, t);
   }
-  return send_try(L, t, s, off, 0);
+  return send_try(L, t, s, p, len, off, 0);
 }
 
 /* After the schedule point of a send that did not wait, with bytes left: the next
@@ -115,7 +122,9 @@ static int send_piece(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off) {
 static int send_next_k(lua_State *L, int status, lua_KContext ctx) {
   L_RESUMED_BY_SCHEDULER(L, ctx, send_next_k);
   (void)status;
-  return send_piece(L, l_current(), send_sock(L), (size_t)ctx);
+  size_t len;
+  const char *p = send_data(L, &len);
+  return send_piece(L, l_current(), send_sock(L), p, len, (size_t)ctx);
 }
 
 /* After the schedule point of the last piece. */
@@ -133,18 +142,19 @@ static int send_wait_k(lua_State *L, int status, lua_KContext ctx) {
   l_task_t *t = l_current();
   int err = l_take_outcome(t);
   if (err) return release_raise(L, err, "socket:send");
-  return send_try(L, t, send_sock(L), (size_t)ctx, 1);
+  size_t len;
+  const char *p = send_data(L, &len);
+  return send_try(L, t, send_sock(L), p, len, (size_t)ctx, 1);
 }
 
-static int send_try(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off, int waited) {
+static int send_try(lua_State *L, l_task_t *t, lt_sock_t *s, const char *p, size_t len,
+                    size_t off, int waited) {
   if (s->fd < 0) return release_raise(L, LT_ECLOSED, "socket:send");
-  size_t len;
-  const char *p = l_checkbytes(L, 2, "SocketStream:send_all", "data", &len);
   ssize_t r = off < len ? lt_sock_send(s->fd, p + off, len - off, 0) : 0;  /* a Buffer may shrink */
   if (r >= 0) {
     off += (size_t)r;
     if (!waited) return l_yield(L, t, (lua_KContext)off, off < len ? send_next_k : send_done_k);
-    if (off < len) return send_piece(L, t, s, off);
+    if (off < len) return send_piece(L, t, s, p, len, off);
     release(L);
     return 0;
   }
@@ -158,20 +168,20 @@ static int send_try(lua_State *L, l_task_t *t, lt_sock_t *s, size_t off, int wai
 /* SocketStream:send_all(data): sends every byte of a string or Buffer.  [-0, +0, e] */
 static int l_stream_send_all(lua_State *L) {
   int nargs = lua_gettop(L);
-  lt_sock_t *s = nargs < 2 ? NULL : fast_self(L);
+  lt_sock_t *s = nargs < 2 ? NULL : fast_self(L, nargs);
   if (s == NULL) return fallback(L);
-  size_t len;
-  if (lua_type(L, 2) == LUA_TSTRING) lua_tolstring(L, 2, &len);
-  else if (l_buffer_test(L, 2, &len) == NULL) len = 0;
-  if (len == 0 || s->stream_sending) {  /* an empty send, a bad argument or a busy stream */
+  size_t len = 0;
+  const char *p = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &len)
+                                                : (const char *)l_buffer_test(L, 2, &len);
+  if (p == NULL || len == 0 || s->stream_sending) {  /* an empty send, a bad argument or a busy stream */
     lua_settop(L, nargs);
     return fallback(L);
   }
   l_task_t *t = l_checkasync(L, "SocketStream:send_all");
-  lua_copy(L, -1, 3);
+  lua_copy(L, -2, 3);
   lua_settop(L, 3);                         /* [self, data, sock] */
   s->stream_sending = 1;
-  return send_piece(L, t, s, 0);
+  return send_piece(L, t, s, p, len, 0);
 }
 
 /* core.stream_methods(stream_mt, SOCKET, receive_some, send_all) -> receive_some,

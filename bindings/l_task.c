@@ -422,7 +422,7 @@ void l_task_step(lt_task_t *et, void *ud) {
   int status = lua_resume(co, L, nargs, &nres);
   running = NULL;
   if (status == LUA_YIELD) {
-    lua_pop(co, nres);
+    if (nres > 0) lua_pop(co, nres);  /* an ltrio yield passes nothing */
     if (!t->proper_yield) {
       lua_sethook(co, foreign_yield_hook, LUA_MASKRET, 0);
       lt_task_yield(et);
@@ -448,6 +448,8 @@ l_task_t *l_checktask(lua_State *L, const char *fname) {
 }
 
 l_task_t *l_checkasync(lua_State *L, const char *fname) {
+  /* the common case first: a running task implies a run (l_task_step) */
+  if (running != NULL && running->base.L == L && lua_isyieldable(L)) return &running->base;
   l_task_t *t = l_checktask(L, fname);
   if (!lua_isyieldable(L))
     l_raisef(L, "RuntimeError",

@@ -718,3 +718,30 @@ describe("the host binary without a script", function()
     assert.are.equal("loaded\t0\n", out)
   end)
 end)
+
+describe("a light userdata given a class's metatable with debug.setmetatable", function()
+  it("is not taken for a socket, Buffer or MockClock", h.async(function()
+    local a, b = trio.socket.socketpair()
+    local light = debug.upvalueid(function() return a end, 1)
+    assert.are.equal("userdata", type(light))
+    local targets = {
+      {getmetatable(a), function(v) return a.fileno(v) end},
+      {getmetatable(trio.Buffer(1)), function(v) return trio.Buffer(1).tostring(v) end},
+      {getmetatable(trio.testing.MockClock()), function(v) return trio.testing.MockClock().jump(v, 1) end},
+    }
+    for i, target in ipairs(targets) do
+      debug.setmetatable(light, target[1])
+      local ok, err = pcall(target[2], light)
+      debug.setmetatable(light, nil)
+      assert.is_false(ok, "case " .. i)
+      assert.is_true(trio.iserror(err, "TypeError"), "case " .. i .. ": " .. tostring(err))
+    end
+    local stream = trio.SocketStream(a)
+    rawset(stream, "socket", light)   -- the stream's fast path reads this field
+    debug.setmetatable(light, getmetatable(b))
+    local ok = pcall(stream.receive_some, stream)
+    debug.setmetatable(light, nil)
+    assert.is_false(ok)
+    a:close(); b:close()
+  end))
+end)
