@@ -8,9 +8,11 @@
 #include "l_socket.h"
 #include "l_task.h"
 
-/* The fd of the socket or integer at 1 (-1 for a closed socket). */
-static int getfd(lua_State *L, const char *fname) {
+/* The fd of the socket or integer at 1 (-1 for a closed socket); '*is_socket' tells
+** which (may be NULL). */
+static int getfd(lua_State *L, const char *fname, int *is_socket) {
   lt_sock_t *s = l_socket_test(L, 1);
+  if (is_socket) *is_socket = s != NULL;
   if (s) return s->fd;
   if (lua_type(L, 1) != LUA_TNUMBER) return l_argerror(L, 1, fname, "sock_or_fd", "socket or integer fd");
   lua_Integer fd = l_checkint(L, 1, fname, "sock_or_fd");
@@ -28,10 +30,10 @@ static int wait_k(lua_State *L, int status, lua_KContext ctx) {
 
 int l_io_wait(lua_State *L, int dir, const char *fname) {
   l_task_t *t = l_checkasync(L, fname);
-  int fd = getfd(L, fname);
+  int is_socket;
+  int fd = getfd(L, fname, &is_socket);
   if (fd < 0) return l_raisef(L, "ClosedResourceError", "%s: the socket is closed", fname);
   l_checkcancel(L, t);
-  int is_socket = l_socket_test(L, 1) != NULL;  /* its poll is the socket's own */
   int r = is_socket ? lt_io_wait_sock(fd, dir, &t->task) : lt_io_wait(fd, dir, &t->task);
   if (r < 0) return l_raise(L, r, fname);
   if (r == 1) return l_schedpoint(L, t, 0);  /* a regular file: always ready */
@@ -51,7 +53,7 @@ static int l_io_wait_writable(lua_State *L) {
 /* trio.lowlevel.notify_closing(sock_or_fd): wakes the fd's waiters with
 ** ClosedResourceError and releases its poll; the fd stays open.  [-0, +0, e] */
 static int l_io_notify_closing(lua_State *L) {
-  int fd = getfd(L, "trio.lowlevel.notify_closing");
+  int fd = getfd(L, "trio.lowlevel.notify_closing", NULL);
   if (fd >= 0) lt_io_close(fd);
   return 0;
 }

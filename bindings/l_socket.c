@@ -78,21 +78,19 @@ static lua_Integer normint(lua_State *L, int i, const char *fname, const char *p
 
 /* ---- yielding helpers ---- */
 
-static int schedraise(lua_State *L, l_task_t *t) { return l_yield_raise(L, t); }
-
 /* Async methods take a closed socket (checksock) and report it after the checkpoint,
 ** as Trio's do. */
 int l_socket_closed(lua_State *L, l_task_t *t, const char *fname) {
   l_checkcancel(L, t);
   l_newerror(L, "ClosedResourceError", lua_pushfstring(L, "%s: the socket is closed", fname));
   lua_remove(L, -2);  /* the message */
-  return schedraise(L, t);
+  return l_yield_raise(L, t);
 }
 
 static int schedraise_err(lua_State *L, l_task_t *t, int err, const char *fname) {
   if (err < 0 && err > -4096) {
     l_pushoserror(L, err, NULL);
-    return schedraise(L, t);
+    return l_yield_raise(L, t);
   }
   return l_raise(L, err, fname);
 }
@@ -157,7 +155,7 @@ static int op_fail(lua_State *L, l_task_t *t, int ctx, int err, int waited) {
     return schedraise_err(L, t, err, fname);
   }
   push_stream_error(L, err);
-  return waited ? lua_error(L) : schedraise(L, t);
+  return waited ? lua_error(L) : l_yield_raise(L, t);
 }
 
 static int op_k(lua_State *L, int status, lua_KContext ctx) {
@@ -822,7 +820,7 @@ static int connect_start(lua_State *L, l_task_t *t) {
   if (err) {  /* a connect cancelled before it starts closes the socket too */
     connect_cancelled(L);
     l_pusherror(L, err, "checkpoint");
-    return schedraise(L, t);
+    return l_yield_raise(L, t);
   }
   if (s->fd < 0) return l_raise(L, LT_ECLOSED, "socket:connect");
   l_sockaddr_t sa;
@@ -832,7 +830,7 @@ static int connect_start(lua_State *L, l_task_t *t) {
   if (r == -EINPROGRESS || r == -EAGAIN)
     return waitfd(L, t, s->fd, LT_IO_WRITE, "socket:connect", 0, connect_wait_k);
   pushconnecterror(L, r);
-  return schedraise(L, t);
+  return l_yield_raise(L, t);
 }
 
 static int connect_resolved_k(lua_State *L, int status, lua_KContext ctx) {
