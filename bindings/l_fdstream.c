@@ -1,7 +1,8 @@
-/* l_fdstream.c - the fd of an FdStream over a non-socket fd (a pipe, a tty): a
+/* l_fdstream.c - the fd of an FdStream (a pipe, a tty, a socket: any pollable fd): a
 ** holder userdata owning a close-on-exec, non-blocking dup, and the reads and writes
-** on it (core.fd_open / fd_read / fd_write / fd_close / fd_fileno), plus
-** core.fd_nonblocking for the socket-backed FdStream.
+** on it (core.fd_open / fd_read / fd_write / fd_close / fd_fileno), as Trio's FdStream
+** uses os.read and os.write whatever the fd is. core.fd_nonblocking reads or sets an
+** fd's O_NONBLOCK (the specs give FdStream a blocking socket with it).
 **
 ** Two things Trio's FdStream does that a bare integer fd cannot:
 ** - a task woken for I/O re-reads the holder's fd before its next read or write, so

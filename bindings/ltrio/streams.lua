@@ -11,11 +11,9 @@ local pcall, error, type, rawget, rawset = pcall, error, type, rawget, rawset
 local setmetatable, getmetatable, tostring = setmetatable, getmetatable, tostring
 local mtype, floor = math.type, math.floor
 
--- Keys of the private slots of stream objects (SOCK: an FdStream's socket; FD: the
--- holder of its fd when that is not a socket; NONBLOCK: the O_NONBLOCK setting the
--- socket's fd had). No user key can collide with them: these objects refuse the
--- assignment of a new key.
-local SOCK, SENDING, FD, RECEIVING, NONBLOCK = 1, 2, 3, 4, 5
+-- Keys of the private slots of stream objects (FD: the holder of an FdStream's fd).
+-- No user key can collide with them: these objects refuse the assignment of a new key.
+local SENDING, FD, RECEIVING = 1, 2, 3
 -- The field holding the socket of a SocketStream or SocketListener: a plain field of
 -- the object (as in Trio), so that methods are found through a table __index, with no
 -- call per method lookup. The hot C methods of SocketStream read it too.
@@ -432,8 +430,8 @@ return function(trio, core)
   ---------------------------------------------------------------------------------
   -- FdStream: a stream over a dup of a pollable fd (a pipe, a tty, a socket), so a
   -- script can read stdin or a pipe as a stream. The dup is close-on-exec and owned
-  -- by the stream. Sockets go through trio.socket.fromfd; other fds through the
-  -- core's fd holder (core.fd_open, fd_read, fd_write, fd_close, fd_fileno). The dup
+  -- by the core's fd holder (core.fd_open, fd_read, fd_write, fd_close, fd_fileno),
+  -- which reads and writes any kind of fd as Trio's os.read/os.write do. The dup
   -- shares O_NONBLOCK with the caller's fd: closing the stream puts it back, as Trio.
 
   local FdStream = {}
@@ -461,42 +459,15 @@ return function(trio, core)
     if fd < 0 then
       argvalue("trio.lowlevel.FdStream", 1, "fd", "file descriptor expected", fd)
     end
-    local self = {[SENDING] = false, [RECEIVING] = false}
-    local nonblocking = core.fd_nonblocking and core.fd_nonblocking(fd)   -- EBADF for a bad fd
-    local ok, sock = pcall(socket.fromfd, fd)
-    if ok then
-      rawset(self, SOCK, sock)
-      rawset(self, FD, false)
-      rawset(self, NONBLOCK, nonblocking)
-    elseif not (iserror(sock, "OSError") and sock.errno == E.ENOTSOCK) then
-      error(sock, 0)
-    elseif core.fd_open then
-      rawset(self, FD, core.fd_open(fd))
-    else
-      raise("ValueError", "trio.lowlevel.FdStream: fd " .. fd ..
-        " is not a socket, and this build has no primitives to read other fds")
-    end
+    local self = {[SENDING] = false, [RECEIVING] = false, [FD] = core.fd_open(fd)}  -- EBADF for a bad fd
     return setmetatable(self, fdstream_mt)
   end
 
-  function FdStream:fileno()
-    local sock = rawget(self, SOCK)
-    if sock then return sock:fileno() end
-    local holder = rawget(self, FD)
-    return holder and core.fd_fileno(holder) or -1
-  end
+  function FdStream:fileno() return core.fd_fileno(rawget(self, FD)) end
 
-  local function fd_read(self, n)
-    local sock = rawget(self, SOCK)
-    if sock then return sock:recv(n) end
-    return core.fd_read(rawget(self, FD), n)   -- a closed holder: EBADF
-  end
-
-  local function fd_write(self, data)
-    local sock = rawget(self, SOCK)
-    if sock then return sock:send(data) end
-    return core.fd_write(rawget(self, FD), data)
-  end
+  -- A closed holder raises EBADF.
+  local function fd_read(self, n) return core.fd_read(rawget(self, FD), n) end
+  local function fd_write(self, data) return core.fd_write(rawget(self, FD), data) end
 
   -- [async]
   function FdStream:receive_some(max_bytes)
@@ -561,26 +532,13 @@ return function(trio, core)
     local fd = self:fileno()
     if fd == -1 then raise("ClosedResourceError", "file was already closed") end
     self[SENDING] = true
-    local ok, e = pcall(lowlevel.wait_writable, rawget(self, SOCK) or fd)
+    local ok, e = pcall(lowlevel.wait_writable, fd)
     self[SENDING] = false
     if not ok then fd_translate(e) end
   end
 
-  -- The socket's fd gets its O_NONBLOCK setting back before the socket closes it.
-  local function restore_nonblocking(self, sock)
-    local fd = sock:fileno()
-    if fd ~= -1 then pcall(core.fd_nonblocking, fd, rawget(self, NONBLOCK)) end
-  end
-
   -- Wakes the stream's waiters (ClosedResourceError) and closes the dup; idempotent.
-  function FdStream:close()
-    local sock = rawget(self, SOCK)
-    if sock then
-      restore_nonblocking(self, sock)
-      return sock:close()
-    end
-    core.fd_close(rawget(self, FD))
-  end
+  function FdStream:close() core.fd_close(rawget(self, FD)) end
 
   -- [async]
   function FdStream:aclose()
@@ -589,14 +547,7 @@ return function(trio, core)
     checkpoint()
   end
 
-  fdstream_mt.__close = FdStream.close
-  -- A stream dropped open: the holder's own __gc closes a non-socket fd; a socket's
-  -- fd gets its setting back here, before the socket's __gc (finalizers run newest
-  -- first) closes it.
-  fdstream_mt.__gc = function(self)
-    local sock = rawget(self, SOCK)
-    if sock then restore_nonblocking(self, sock) end
-  end
+  fdstream_mt.__close = FdStream.close  -- a stream dropped open: the holder's __gc closes it
 
   -- Every method checks its self first: a method called on another value raises
   -- TypeError naming the method (the two hot SocketStream methods check inline).
