@@ -51,12 +51,62 @@ static void done_check(lua_State *L, l_nursery_t *n) {
   else if (n->nchildren == 0 && n->pending_starts == 0) close_orphan(L, n);  /* see l_leave_scopes */
 }
 
-/* Appends the error at 'err' to the nursery's list at 'nidx' and cancels the
-** nursery; a Cancelled is only noted. */
-static void record_error(lua_State *L, l_nursery_t *n, int nidx, int err) {
+/* ---- carried Cancelled: a nursery that re-raises errors beside a Cancelled it
+** cannot catch (an outer scope's) drops the Cancelled, but the task "carries" it with
+** the error it raised, as Trio's group holds both: CancelScope:run then records
+** cancelled_caught on the scope that catches it when that error passes, and a
+** nursery that receives that error counts it as a Cancelled. The registry table at
+** &carried_key maps a carrying task (light userdata) to its error. */
+static const char carried_key = 0;
+
+/* 1 if task 't' carries a Cancelled along with the error at 'err'. */
+static int carries(lua_State *L, task_t *t, int err) {
+  if (!t->carries_cancel) return 0;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &carried_key);
+  lua_rawgetp(L, -1, t);
+  int same = lua_rawequal(L, -1, err);
+  lua_pop(L, 2);
+  return same;
+}
+
+/* Task 't' carries a Cancelled with the error at 'err' (0: carries none). */
+static void set_carried(lua_State *L, task_t *t, int err) {
+  if (err == 0 && !t->carries_cancel) return;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &carried_key);
+  if (err != 0) lua_pushvalue(L, err);
+  else lua_pushnil(L);
+  lua_rawsetp(L, -2, t);
+  lua_pop(L, 1);
+  t->carries_cancel = err != 0;
+}
+
+void l_carried_clear(lua_State *L, task_t *t) { set_carried(L, t, 0); }
+
+/* core.carries(err) -> boolean: the running task carries a Cancelled with err. */
+static int l_core_carries(lua_State *L) {
+  l_task_t *t = l_checktask(L, "core.carries");
+  lua_settop(L, 1);
+  lua_pushboolean(L, carries(L, lt_container_of(t, task_t, base), 1));
+  return 1;
+}
+
+/* core.carry(err): the running task carries a Cancelled with err; core.carry() ends it. */
+static int l_core_carry(lua_State *L) {
+  l_task_t *t = l_checktask(L, "core.carry");
+  set_carried(L, lt_container_of(t, task_t, base), lua_gettop(L) >= 1 ? 1 : 0);
+  return 0;
+}
+
+/* Appends the error at 'err', raised by task 'by', to the nursery's list at 'nidx'
+** and cancels the nursery; a Cancelled (or one carried with the error) is noted. */
+static void record_error(lua_State *L, l_nursery_t *n, int nidx, int err, task_t *by) {
   if (l_iserror(L, err, "Cancelled")) {
     n->saw_cancelled = 1;
     return;
+  }
+  if (carries(L, by, err)) {  /* the Cancelled reaches this nursery with the error */
+    n->saw_cancelled = 1;
+    set_carried(L, by, 0);
   }
   lua_getiuservalue(L, nidx, 1);  /* errors, with their count in 'n' (an error may be nil) */
   lua_Integer count = (lua_getfield(L, -1, "n"), lua_tointeger(L, -1)) + 1;
@@ -74,7 +124,7 @@ void l_nursery_child_done(lua_State *L, task_t *t, int err_idx) {
   l_nursery_t *n = t->nursery;
   if (err_idx && !n->orphaned) {  /* open, so anchored */
     l_pushanchored(L, lt_container_of(n->scope, scope_ud_t, s)->ref);
-    record_error(L, n, lua_gettop(L), err_idx);
+    record_error(L, n, lua_gettop(L), err_idx, t);
     lua_pop(L, 1);
   }
   n->nchildren--;
@@ -101,7 +151,8 @@ static int l_core_nursery_open(lua_State *L) {
 /* core.nursery_record(nursery, err): the body ended with an error. */
 static int l_core_nursery_record(lua_State *L) {
   l_nursery_t *n = checknursery(L, 1, "trio.open_nursery");
-  record_error(L, n, 1, 2);
+  l_task_t *t = l_checktask(L, "trio.open_nursery");
+  record_error(L, n, 1, 2, lt_container_of(t, task_t, base));
   return 0;
 }
 
@@ -273,10 +324,14 @@ static const luaL_Reg core_funcs[] = {
   {"spawn_start", l_core_spawn_start},
   {"start_soon_closing", l_core_start_soon_closing},
   {"reparent", l_core_reparent},
+  {"carries", l_core_carries},
+  {"carry", l_core_carry},
   {NULL, NULL}
 };
 
 void l_nursery_open(lua_State *L) {  /* core table on top */
+  lua_newtable(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &carried_key);
   luaL_newmetatable(L, NURSERY_MT);
   nursery_mt = lua_topointer(L, -1);
   lua_newtable(L);

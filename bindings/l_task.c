@@ -379,6 +379,7 @@ static void finish_task(lua_State *L, task_t *t, int status, int nres) {
     lt_run_t *r = lt_run_current();
     if (r->main == NULL && r->tasks_living == 0) r->stop = 1;  /* see l_main_finished */
   }
+  l_carried_clear(L, t);
   /* recycle the thread, drop the task from the live set */
   *owner(co) = NULL;
   l_pushtask(L, t);

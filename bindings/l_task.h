@@ -27,6 +27,7 @@ typedef struct {
   unsigned proper_yield : 1;    /* the last yield came from an ltrio async call */
   unsigned has_exit_set : 1;    /* has an entry in the registry's EXIT_SETS (core.on_exit) */
   unsigned close_first_arg : 1; /* closes its function's first argument when it ends */
+  unsigned carries_cancel : 1;  /* carries a dropped Cancelled with its error (l_nursery.c) */
 } task_t;
 
 #define L_IS_MAIN(t) ((t)->nursery == NULL)
@@ -74,6 +75,8 @@ void l_task_run_ended(lua_State *L);
 ** that still has children moves under 'base' and counts as a child of 'holder' (the
 ** nursery whose scope 'base' is, or NULL), which so stays open until it closes. */
 void l_leave_scopes(lua_State *L, lt_task_t *et, lt_scope_t *base, l_nursery_t *holder);
+/* Forgets the Cancelled task 't' carries with its error, if any (l_nursery.c). */
+void l_carried_clear(lua_State *L, task_t *t);
 /* The running task of the current step, or NULL. */
 task_t *l_running(void);
 /* Creates a task running fn (at index 'fn') with the 'nargs' values above it,

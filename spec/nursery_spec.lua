@@ -162,6 +162,103 @@ describe("trio.open_nursery", function()
   end))
 end)
 
+-- A Cancelled dropped beside real errors still counts for the scope that catches it
+-- (Trio's scope splits it out of the group): cancelled_caught is set there while the
+-- errors go on (TRIO-SEMANTICS §2.4).
+describe("trio.open_nursery: a Cancelled dropped beside errors", function()
+  -- A child that fails while it is being cancelled.
+  local function fails_when_cancelled(msg)
+    return function()
+      local _ <close> = setmetatable({}, { __close = function() error(msg, 0) end })
+      trio.sleep_forever()
+    end
+  end
+
+  it("sets cancelled_caught on the expired outer scope, not on the nursery's", h.async_mock(function()
+    local nscope
+    local cs = trio.CancelScope { deadline = trio.current_time() + 1 }
+    local ok, err = pcall(cs.run, cs, trio.open_nursery, function(nursery)
+      nscope = nursery.cancel_scope
+      nursery:start_soon(fails_when_cancelled("cleanup failed"))
+      trio.sleep_forever()
+    end)
+    assert.is_false(ok)
+    assert.are.equal("cleanup failed", err)
+    assert.is_true(cs.cancelled_caught)
+    assert.is_true(nscope.cancel_called)
+    assert.is_false(nscope.cancelled_caught)
+  end))
+
+  it("with an ErrorGroup after an outer cancel()", h.async(function()
+    local outer = trio.CancelScope()
+    local ok, err = pcall(outer.run, outer, trio.open_nursery, function(nursery)
+      nursery:start_soon(fails_when_cancelled("one"))
+      nursery:start_soon(fails_when_cancelled("two"))
+      trio.testing.wait_all_tasks_blocked()
+      outer:cancel()
+      trio.sleep_forever()
+    end)
+    assert.is_false(ok)
+    assert.is_true(trio.iserror(err, "ErrorGroup"))
+    assert.are.equal(2, #err.errors)
+    assert.is_true(outer.cancelled_caught)
+  end))
+
+  it("through a nursery around it, from the body and from a child task", h.async(function()
+    for _, where in ipairs { "body", "child" } do
+      local outer = trio.CancelScope()
+      local function inner_nursery()
+        trio.open_nursery(function(nursery)
+          nursery:start_soon(fails_when_cancelled("deep"))
+          trio.testing.wait_all_tasks_blocked()
+          outer:cancel()
+          trio.sleep_forever()
+        end)
+      end
+      local ok, err = pcall(outer.run, outer, trio.open_nursery, function(nursery)
+        if where == "body" then inner_nursery() end
+        nursery:start_soon(inner_nursery)
+        trio.sleep_forever()
+      end)
+      assert.is_false(ok, where)
+      assert.is_truthy(err == "deep" or trio.iserror(err, "ErrorGroup"), where)
+      assert.is_true(outer.cancelled_caught, where)
+    end
+  end))
+
+  it("not when the error was caught before the scope exits", h.async(function()
+    local cs = trio.CancelScope()
+    local ok, err = pcall(cs.run, cs, function()
+      local caught_ok, caught = trio.pcall(trio.open_nursery, function(nursery)
+        nursery:start_soon(fails_when_cancelled("handled"))
+        trio.testing.wait_all_tasks_blocked()
+        cs:cancel()
+        trio.sleep_forever()
+      end)
+      assert.is_false(caught_ok)
+      assert.are.equal("handled", caught)
+      error("another", 0)  -- no checkpoint in between: no Cancelled reached cs
+    end)
+    assert.is_false(ok)
+    assert.are.equal("another", err)
+    assert.is_false(cs.cancelled_caught)
+  end))
+
+  it("a nursery that catches its own cancellation still sets its flag", h.async(function()
+    local nscope
+    local outer = trio.CancelScope()
+    local ok, err = pcall(outer.run, outer, trio.open_nursery, function(nursery)
+      nscope = nursery.cancel_scope
+      nursery:start_soon(error, "child failed", 0)
+      trio.sleep_forever()
+    end)
+    assert.is_false(ok)
+    assert.are.equal("child failed", err)
+    assert.is_true(nscope.cancelled_caught)
+    assert.is_false(outer.cancelled_caught)
+  end))
+end)
+
 describe("nursery:start_soon", function()
   it("passes the arguments to the child", h.async(function()
     local got

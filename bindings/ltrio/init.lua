@@ -154,7 +154,11 @@ lowlevel.cancel_shielded_checkpoint = core.cancel_shielded_checkpoint
 local CancelScope = core.CancelScope
 trio.CancelScope = CancelScope
 local scope_enter, scope_exit, msgh = core.scope_enter, core.scope_exit, core.msgh
+local carries, carry = core.carries, core.carry
 
+-- An error that carries a Cancelled (a nursery dropped it beside this error) makes
+-- the scope that catches the Cancelled record cancelled_caught as it passes (Trio's
+-- scope catches the Cancelled out of the group); the error goes on.
 local function scope_finish(cs, ok, ...)
   if ok then
     scope_exit(cs, false)
@@ -162,7 +166,11 @@ local function scope_finish(cs, ok, ...)
   end
   local e = ...
   local cancelled = is(e, Cancelled)
-  if scope_exit(cs, cancelled) and cancelled then return end
+  local carried = not cancelled and carries(e)
+  if scope_exit(cs, cancelled or carried) then
+    if cancelled then return end
+    if carried then carry() end
+  end
   error(e, 0)
 end
 
@@ -226,8 +234,11 @@ local function nursery_finish(n, ok, ...)
     errors[at] = newerror("KeyboardInterrupt", "interrupted")
     nerr = nerr + 1
   end
-  if nerr == 1 then error(errors[1], 0) end
-  if nerr > 1 then error(new_error_group(errors, nerr), 0) end
+  if nerr > 0 then
+    local e = nerr == 1 and errors[1] or new_error_group(errors, nerr)
+    if saw_cancelled and not caught then carry(e) end  -- an outer scope catches that Cancelled
+    error(e, 0)
+  end
   if saw_cancelled then
     if not caught then error(newerror("Cancelled", "cancelled"), 0) end
     if not ok then return end
