@@ -213,6 +213,30 @@ describe("scripts/nursery_demo.lua", function()
   end)
 end)
 
+describe("scripts/sync_demo.lua", function()
+  it("serves every client, never more at once than the CapacityLimiter allows", function()
+    need_host()
+    for _, case in ipairs { { 6, 2 }, { 5, 1 }, { 8, 8 } } do
+      local n, limit = case[1], case[2]
+      local out, code, err = run("sync_demo.lua", n .. " " .. limit)
+      assert.are.equal(0, code, err)
+      local most = tonumber(out:match(n .. " clients served, at most (%d+) at a time %(limit " .. limit .. "%)\n$"))
+      assert.is_not_nil(most, out)
+      assert.is_true(most >= 1 and most <= limit, out)
+      for open in out:gmatch("open connections: (%d+)") do
+        assert.is_true(tonumber(open) <= limit, out)
+      end
+      assert.are.equal("", err)
+    end
+  end)
+
+  it("prints usage and exits 2 for a bad count", function()
+    need_host()
+    assert_usage("sync_demo.lua", "0")
+    assert_usage("sync_demo.lua", "3 x")
+  end)
+end)
+
 describe("scripts/lookup.lua", function()
   it("prints getaddrinfo results for each name", function()
     need_host()
