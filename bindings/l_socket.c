@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -119,6 +120,7 @@ typedef struct {
   const char *fname;
   int dir;
   try_fn fn;
+  int flags_at;   /* receives: the stack index of the flags, else 0 */
 } op_t;
 
 enum { OP_RECV, OP_RECV_INTO, OP_RECVFROM, OP_RECVFROM_INTO, OP_RECVMSG, OP_RECVMSG_INTO,
@@ -166,13 +168,51 @@ static int op_k(lua_State *L, int status, lua_KContext ctx) {
   return op_step(L, t, (int)ctx, 1);
 }
 
+/* 1 if the receive side of 'fd' is shut down (shutdown(SHUT_RD), or the peer's). */
+static int read_shut_down(int fd) {
+  struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLRDHUP);
+}
+
+/* EAGAIN from a receive or accept where a blocking call would not wait: gives what the
+** blocking call gives (the count of values pushed), or returns -errno. Else returns
+** -EAGAIN: the caller waits. A datagram socket or a Unix listener whose receive side is
+** shut down polls readable for good yet fails with EAGAIN; waiting would spin (and
+** freeze a MockClock): a blocking recv returns an end of file there, accept EINVAL. A
+** receive of MSG_ERRQUEUE never blocks: its EAGAIN is the answer. Only after a wake
+** (waited), so the common EAGAIN costs no extra system call. */
+static int op_eagain(lua_State *L, int id, int fd, int waited) {
+  const op_t *op = &ops[id];
+  if (op->dir != LT_IO_READ) return -EAGAIN;
+  if (op->flags_at && (lua_tointeger(L, op->flags_at) & MSG_ERRQUEUE)) return -EAGAIN - 4096;
+  if (!waited || !read_shut_down(fd)) return -EAGAIN;
+  switch (id) {
+    case OP_RECV: lua_pushliteral(L, ""); return 1;
+    case OP_RECV_INTO: lua_pushinteger(L, 0); return 1;
+    case OP_RECVFROM: lua_pushliteral(L, ""); lua_pushnil(L); return 2;  /* no sender */
+    case OP_RECVFROM_INTO: lua_pushinteger(L, 0); lua_pushnil(L); return 2;
+    case OP_RECVMSG: case OP_RECVMSG_INTO:  /* no data, ancillary data, flags or sender */
+      if (id == OP_RECVMSG) lua_pushliteral(L, "");
+      else lua_pushinteger(L, 0);
+      lua_newtable(L);
+      lua_pushinteger(L, 0);
+      lua_pushnil(L);
+      return 4;
+    default: return -EINVAL;  /* accept */
+  }
+}
+
 static int op_step(lua_State *L, l_task_t *t, int ctx, int waited) {
   const op_t *op = &ops[ctx & 0xff];
   lt_sock_t *s = &((l_socket_t *)lua_touserdata(L, 1))->s;
   if (s->fd < 0) return waited ? l_raise(L, LT_ECLOSED, op->fname) : l_socket_closed(L, t, op->fname);
   int r = op->fn(L, s);
+  if (r == -EAGAIN || r == -EWOULDBLOCK) {
+    r = op_eagain(L, ctx & 0xff, s->fd, waited);
+    if (r == -EAGAIN) return waitfd(L, t, s->fd, op->dir, op->fname, ctx, op_k);
+    if (r == -EAGAIN - 4096) r = -EAGAIN;  /* MSG_ERRQUEUE: raised, not waited on */
+  }
   if (r >= 0) return waited ? r : l_schedpoint(L, t, r);
-  if (r == -EAGAIN || r == -EWOULDBLOCK) return waitfd(L, t, s->fd, op->dir, op->fname, ctx, op_k);
   return op_fail(L, t, ctx, r, waited);
 }
 
@@ -683,17 +723,17 @@ static int l_socket_sendmsg(lua_State *L) {
 }
 
 static const op_t ops[OP_N] = {
-    [OP_RECV] = {"socket:recv", LT_IO_READ, try_recv},
-    [OP_RECV_INTO] = {"socket:recv_into", LT_IO_READ, try_recv_into},
-    [OP_RECVFROM] = {"socket:recvfrom", LT_IO_READ, try_recvfrom},
-    [OP_RECVFROM_INTO] = {"socket:recvfrom_into", LT_IO_READ, try_recvfrom_into},
-    [OP_RECVMSG] = {"socket:recvmsg", LT_IO_READ, try_recvmsg},
-    [OP_RECVMSG_INTO] = {"socket:recvmsg_into", LT_IO_READ, try_recvmsg_into},
-    [OP_ACCEPT] = {"socket:accept", LT_IO_READ, try_accept},
-    [OP_ACCEPT_BARE] = {"socket:accept", LT_IO_READ, try_accept_bare},
-    [OP_SEND] = {"socket:send", LT_IO_WRITE, try_send},
-    [OP_SENDTO] = {"socket:sendto", LT_IO_WRITE, try_sendto},
-    [OP_SENDMSG] = {"socket:sendmsg", LT_IO_WRITE, try_sendmsg},
+    [OP_RECV] = {"socket:recv", LT_IO_READ, try_recv, 3},
+    [OP_RECV_INTO] = {"socket:recv_into", LT_IO_READ, try_recv_into, 4},
+    [OP_RECVFROM] = {"socket:recvfrom", LT_IO_READ, try_recvfrom, 3},
+    [OP_RECVFROM_INTO] = {"socket:recvfrom_into", LT_IO_READ, try_recvfrom_into, 4},
+    [OP_RECVMSG] = {"socket:recvmsg", LT_IO_READ, try_recvmsg, 4},
+    [OP_RECVMSG_INTO] = {"socket:recvmsg_into", LT_IO_READ, try_recvmsg_into, 4},
+    [OP_ACCEPT] = {"socket:accept", LT_IO_READ, try_accept, 0},
+    [OP_ACCEPT_BARE] = {"socket:accept", LT_IO_READ, try_accept_bare, 0},
+    [OP_SEND] = {"socket:send", LT_IO_WRITE, try_send, 0},
+    [OP_SENDTO] = {"socket:sendto", LT_IO_WRITE, try_sendto, 0},
+    [OP_SENDMSG] = {"socket:sendmsg", LT_IO_WRITE, try_sendmsg, 0},
 };
 
 /* ---- sendfile: chunks, checkpointing between them ---- */

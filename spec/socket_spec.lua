@@ -519,6 +519,55 @@ describe("UDP and datagram sockets", function()
     return s, r
   end
 
+  -- Such sockets poll readable for good while a non-blocking call fails with EAGAIN:
+  -- waiting would spin (and freeze a MockClock). The calls give what a blocking call
+  -- gives. A spin would be cancelled by the 5 s deadline and fail the assertions.
+  it("after shutdown(SHUT_RD), receives give an end of file as a blocking call does", h.async(function()
+    local a, b = S.socketpair(S.AF_UNIX, S.SOCK_DGRAM)
+    local _g <close> = closing(a, b)
+    a:shutdown(S.SHUT_RD)
+    local cs, data = trio.move_on_after(5, a.recv, a, 10)
+    assert.is_false(cs.cancelled_caught)
+    assert.equal("", data)
+    local got = table.pack(select(2, trio.move_on_after(5, a.recvfrom, a, 10)))
+    assert.are.same({ "", n = 2 }, got)
+    local buf = trio.Buffer(4)
+    got = table.pack(select(2, trio.move_on_after(5, a.recvfrom_into, a, buf)))
+    assert.are.same({ 0, n = 2 }, got)
+    assert.equal(0, select(2, trio.move_on_after(5, a.recv_into, a, buf)))
+    got = table.pack(select(2, trio.move_on_after(5, a.recvmsg, a, 10)))
+    assert.are.same({ "", {}, 0, n = 4 }, got)
+    got = table.pack(select(2, trio.move_on_after(5, a.recvmsg_into, a, { buf })))
+    assert.are.same({ 0, {}, 0, n = 4 }, got)
+  end))
+
+  it("accept on a Unix listener whose receive side is shut down raises EINVAL", h.async(function()
+    for _, kind in ipairs { S.SOCK_STREAM, S.SOCK_SEQPACKET } do
+      local l = S.socket(S.AF_UNIX, kind)
+      local _g <close> = closing(l)
+      l:bind(("\0ltrio-spec-shut-%d-%d"):format(kind, math.random(1 << 30)))
+      l:listen()
+      l:shutdown(S.SHUT_RD)
+      local e
+      local cs = trio.move_on_after(5, function() e = h.raises("OSError", l.accept, l) end)
+      assert.is_false(cs.cancelled_caught)
+      assert.equal(trio.errno.EINVAL, e.errno)
+    end
+  end))
+
+  it("a receive of MSG_ERRQUEUE with nothing queued raises EAGAIN instead of waiting", h.async(function()
+    local s, r = udp(S.AF_INET, "127.0.0.1")
+    local _g <close> = closing(s, r)
+    s:sendto("x", r:getsockname())  -- r polls readable: a wait would wake at once, forever
+    trio.sleep(0.01)
+    local e
+    local cs = trio.move_on_after(5, function() e = h.raises("OSError", r.recv, r, 10, S.MSG_ERRQUEUE) end)
+    assert.is_false(cs.cancelled_caught)
+    assert.equal(trio.errno.EAGAIN, e.errno)
+    assert.is_true(h.yields(pcall, r.recvfrom, r, 10, S.MSG_ERRQUEUE))
+    assert.equal("x", r:recv(10))
+  end))
+
   it("sendto/recvfrom over IPv4 loopback, all argument forms", h.async(function()
     local s, r = udp(S.AF_INET, "127.0.0.1")
     local _g <close> = closing(s, r)

@@ -25,15 +25,7 @@ local LIGHT = os.getenv("LTRIO_VALGRIND")   -- fewer values under valgrind (30x 
 -- some functions. (set_custom_hostname_resolver and set_custom_socket_factory are
 -- swept: the sweep's own hooks are put back after every call.)
 local SKIP = {}
-local ERRQUEUE_SPIN = "flags -1 holds MSG_ERRQUEUE: on a socket that polls readable with an empty " ..
-  "error queue the wait spins (see the bug report of this sweep) and a MockClock never advances"
 local SKIP_VALUES = {
-  ["socket:recv#2"] = { ["-1"] = ERRQUEUE_SPIN },
-  ["socket:recvfrom#2"] = { ["-1"] = ERRQUEUE_SPIN },
-  ["socket:recv_into#3"] = { ["-1"] = ERRQUEUE_SPIN },
-  ["socket:recvfrom_into#3"] = { ["-1"] = ERRQUEUE_SPIN },
-  ["socket:recvmsg#3"] = { ["-1"] = ERRQUEUE_SPIN },
-  ["socket:recvmsg_into#3"] = { ["-1"] = ERRQUEUE_SPIN },
   -- The cushion is real time, and an idle waiter keeps the MockClock from autojumping
   -- (see the bug report of this sweep): a large cushion would really wait.
   ["trio.testing.wait_all_tasks_blocked#1"] = { ["1.5"] = true, ["2^40"] = true, ["math.huge"] = true },
