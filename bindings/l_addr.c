@@ -177,11 +177,17 @@ int l_addr_get(lua_State *L, int i, int family, int local, l_sockaddr_t *sa, con
                         "%s: address should be a {ifname, proto, [pkttype, [hatype, [addr]]]} table",
                         fname);
       lua_rawgeti(L, i, 1);
-      const char *ifname = lua_tostring(L, -1);
+      size_t iflen = 0;
+      const char *ifname = lua_tolstring(L, -1, &iflen);
       lua_pop(L, 1);
       if (!ifname || !intfield(L, i, 2, &proto) || (n >= 3 && !intfield(L, i, 3, &pkttype)) ||
           (n >= 4 && !intfield(L, i, 4, &hatype)))
         return l_raisef(L, "TypeError", "%s: bad AF_PACKET address", fname);
+      if (strlen(ifname) != iflen)
+        return l_raisef(L, "ValueError", "%s: AF_PACKET interface name contains a NUL byte", fname);
+      if (proto < 0 || proto > 0xFFFF || pkttype < 0 || pkttype > 0xFF || hatype < 0 || hatype > 0xFFFF)
+        return l_raisef(L, "ValueError",
+                        "%s: AF_PACKET proto and hatype must be in 0..65535, pkttype in 0..255", fname);
       struct sockaddr_ll *ll = (struct sockaddr_ll *)&sa->ss;
       memset(ll, 0, sizeof *ll);
       ll->sll_family = AF_PACKET;

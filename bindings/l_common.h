@@ -35,6 +35,9 @@ void l_pushoserror(lua_State *L, int err, const char *msg);
 int l_argerror(lua_State *L, int i, const char *fname, const char *param, const char *expected);
 /* The same message format with class ValueError and a free 'what' in place of the type. */
 int l_argvalue(lua_State *L, int i, const char *fname, const char *param, const char *what);
+/* Pushes s[0..len) for a message: control bytes, '"' and '\\' escaped as in Lua source,
+** at most 64 bytes then "...". Returns the pushed string.  [-0, +1, m] */
+const char *l_pushprintable(lua_State *L, const char *s, size_t len);
 
 /* The full userdata at 'i' if its metatable is 'mt' (compared by identity: no registry
 ** lookup by name, unlike luaL_testudata), else NULL. */

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "l_common.h"
@@ -139,12 +140,37 @@ static int is_field(const char *fname, const char *param) {
   return dot != NULL && !strchr(fname, ':') && strcmp(dot + 1, param) == 0;
 }
 
+const char *l_pushprintable(lua_State *L, const char *s, size_t len) {
+  enum { SHOWN = 64 };
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (size_t k = 0; k < len && k < SHOWN; k++) {
+    unsigned char c = (unsigned char)s[k];
+    if (c == '"' || c == '\\') {
+      luaL_addchar(&b, '\\');
+      luaL_addchar(&b, (char)c);
+    } else if (c < 32 || c == 127) {
+      char esc[8];
+      /* \ddd is ambiguous before a digit: always three digits then */
+      snprintf(esc, sizeof esc, (k + 1 < len && s[k + 1] >= '0' && s[k + 1] <= '9') ? "\\%03u" : "\\%u", c);
+      luaL_addstring(&b, esc);
+    } else {
+      luaL_addchar(&b, (char)c);
+    }
+  }
+  if (len > SHOWN) luaL_addstring(&b, "...");
+  luaL_pushresult(&b);
+  return lua_tostring(L, -1);
+}
+
 static const char *describe(lua_State *L, int i) {
   if (lua_type(L, i) == LUA_TNUMBER && isnan(lua_tonumber(L, i))) return "nan";  /* not "-nan" */
-  if (lua_type(L, i) == LUA_TNUMBER || lua_type(L, i) == LUA_TBOOLEAN ||
-      lua_type(L, i) == LUA_TSTRING)
-    return lua_type(L, i) == LUA_TSTRING ? lua_pushfstring(L, "string \"%s\"", lua_tostring(L, i))
-                                         : luaL_tolstring(L, i, NULL);
+  if (lua_type(L, i) == LUA_TSTRING) {
+    size_t len;
+    const char *s = lua_tolstring(L, i, &len);
+    return lua_pushfstring(L, "string \"%s\"", l_pushprintable(L, s, len));
+  }
+  if (lua_type(L, i) == LUA_TNUMBER || lua_type(L, i) == LUA_TBOOLEAN) return luaL_tolstring(L, i, NULL);
   return luaL_typename(L, i);
 }
 

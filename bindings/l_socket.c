@@ -827,7 +827,9 @@ static void pushconnecterror(lua_State *L, int err) {
   l_sockaddr_t sa;
   getaddr(L, 2, s, &sa, "socket:connect");
   l_addr_push(L, (struct sockaddr *)&sa.ss, sa.len);
-  const char *a = luaL_tolstring(L, -1, NULL);
+  size_t alen;
+  const char *a = luaL_tolstring(L, -1, &alen);
+  if (strlen(a) != alen) a = l_pushprintable(L, a, alen);  /* an abstract Unix name */
   const char *msg = lua_pushfstring(L, "Error connecting to %s: %s", a, strerror(-err));
   l_pushoserror(L, err, msg);
 }

@@ -199,6 +199,12 @@ describe("addresses", function()
     h.raises("ValueError", p.bind, p, { "lo", ETH_P_IP, 0, 0, string.rep("x", 9) })
     local e = h.raises("OSError", p.bind, p, { "no-such-if0", ETH_P_IP })
     assert.equal(trio.errno.ENODEV, e.errno)
+    -- out-of-range numbers and a NUL in the name are refused, not wrapped or cut
+    for _, bad in ipairs { { "lo", 0x10003 }, { "lo", -1 }, { "lo", ETH_P_IP, 256 }, { "lo", ETH_P_IP, 0, 1 << 16 },
+                           { "lo\0garbage", ETH_P_IP } } do
+      h.errmatch(h.raises("ValueError", p.bind, p, bad), "ValueError", "socket:bind: AF_PACKET")
+    end
+    assert.equal(ETH_P_IP, p:getsockname()[2])
     p:close()
   end))
 

@@ -439,6 +439,9 @@ describe("socket:connect / accept", function()
     assert.equal(trio.errno.ECONNREFUSED, e.errno)
     assert.equal("Error connecting to 127.0.0.1:2: Connection refused", e.message)
     assert.is_true(c:fileno() >= 0)  -- other failures leave it open
+    local u <close> = S.socket(S.AF_UNIX, S.SOCK_DGRAM)  -- an abstract name, NUL shown escaped
+    e = h.raises("OSError", u.connect, u, "\0ltrio-no-such-name")
+    assert.equal("Error connecting to \\0ltrio-no-such-name: Connection refused", e.message)
   end))
 
   it("closes the socket when cancelled before or during the connect", h.async(function()
