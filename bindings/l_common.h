@@ -35,6 +35,9 @@ void l_pushoserror(lua_State *L, int err, const char *msg);
 int l_argerror(lua_State *L, int i, const char *fname, const char *param, const char *expected);
 /* The same message format with class ValueError and a free 'what' in place of the type. */
 int l_argvalue(lua_State *L, int i, const char *fname, const char *param, const char *what);
+/* The fd of the Lua file (io.open, io.popen) or C int at 'i'; raises for anything else
+** or a closed file. */
+int l_checkfilefd(lua_State *L, int i, const char *fname, const char *param);
 /* Pushes s[0..len) for a message: control bytes, '"' and '\\' escaped as in Lua source,
 ** at most 64 bytes then "...". Returns the pushed string.  [-0, +1, m] */
 const char *l_pushprintable(lua_State *L, const char *s, size_t len);

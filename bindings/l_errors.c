@@ -206,6 +206,16 @@ int l_checkcint(lua_State *L, int i, const char *fname, const char *param) {
   return (int)v;
 }
 
+int l_checkfilefd(lua_State *L, int i, const char *fname, const char *param) {
+  if (lua_type(L, i) == LUA_TNUMBER) return l_checkcint(L, i, fname, param);
+  luaL_Stream *f = l_testudata_named(L, i, LUA_FILEHANDLE);
+  if (!f) return l_argerror(L, i, fname, param, "file or integer fd");
+  if (!f->closef)
+    return l_raisef(L, "ValueError", "%s: bad argument #%d '%s' (open file expected, got closed file)",
+                    fname, argnum(fname, i), param);
+  return fileno(f->f);
+}
+
 lua_Integer l_optint(lua_State *L, int i, const char *fname, const char *param, lua_Integer def) {
   return lua_isnoneornil(L, i) ? def : l_checkint(L, i, fname, param);
 }

@@ -56,9 +56,10 @@ static void hold_close(l_fdhold_t *h) {
   close(fd);
 }
 
-/* core.fd_open(fd) -> holder of a close-on-exec, non-blocking dup  [-0, +1, e] */
+/* core.fd_open(fd or Lua file) -> holder of a close-on-exec, non-blocking dup  [-0, +1, e] */
 static int l_fd_open(lua_State *L) {
-  lua_Integer fd = l_checkint(L, 1, "trio.lowlevel.FdStream", "fd");
+  lua_Integer fd = lua_type(L, 1) == LUA_TNUMBER ? l_checkint(L, 1, "trio.lowlevel.FdStream", "fd")
+                                                 : l_checkfilefd(L, 1, "trio.lowlevel.FdStream", "fd");
   if (fd < 0 || fd > 0x7fffffff) return l_raise(L, -EBADF, "trio.lowlevel.FdStream");
   l_fdhold_t *h = lua_newuserdatauv(L, sizeof *h, 0);
   h->fd = -1;

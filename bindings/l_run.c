@@ -218,7 +218,8 @@ static double check_option(lua_State *L, const char *fname, const char *name) {
              luaL_typename(L, -1));
   double v = lua_tonumber(L, -1);
   if (isnan(v) || v < 0)
-    l_raisef(L, "ValueError", "%s: bad argument #1 'options' (%s must be a non-negative number)", fname, name);
+    l_raisef(L, "ValueError", "%s: bad argument #1 'options' (%s must be a non-negative number, got %s)",
+             fname, name, isnan(v) ? "nan" : luaL_tolstring(L, -1, NULL));
   return v;
 }
 

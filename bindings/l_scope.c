@@ -96,7 +96,7 @@ static int l_scope__newindex(lua_State *L) {
     if (err) return l_raise(L, err, "CancelScope.deadline");
   } else if (k && strcmp(k, "shield") == 0) {
     if (!lua_isboolean(L, 3))
-      return l_raisef(L, "TypeError", "CancelScope.shield: shield must be a boolean, got %s", luaL_typename(L, 3));
+      return l_argerror(L, 3, "CancelScope.shield", "shield", "boolean");
     lt_scope_set_shield(&s->s, lua_toboolean(L, 3));
   } else if (k && (strcmp(k, "cancel_called") == 0 || strcmp(k, "cancelled_caught") == 0)) {
     return l_raisef(L, "AttributeError", "CancelScope.%s is read-only", k);

@@ -150,8 +150,17 @@ static void push_stream_error(lua_State *L, int err) {
   lua_settop(L, cause);
 }
 
+/* The name errors give: the stream method for a SocketStream's receive or send. */
+static const char *op_fname(int ctx) {
+  if (ctx & OP_STREAM) {
+    if ((ctx & 0xff) == OP_RECV) return "SocketStream:receive_some";
+    if ((ctx & 0xff) == OP_SEND) return "SocketStream:send_all";
+  }
+  return ops[ctx & 0xff].fname;
+}
+
 static int op_fail(lua_State *L, l_task_t *t, int ctx, int err, int waited) {
-  const char *fname = ops[ctx & 0xff].fname;
+  const char *fname = op_fname(ctx);
   if (!(ctx & OP_STREAM) || err >= 0 || err <= -4096) {
     if (waited) return l_raise(L, err, fname);
     return schedraise_err(L, t, err, fname);
@@ -164,7 +173,7 @@ static int op_k(lua_State *L, int status, lua_KContext ctx) {
   L_RESUMED_BY_SCHEDULER(L, ctx, op_k);
   (void)status;
   l_task_t *t = l_current();
-  l_outcome(L, t, ops[ctx & 0xff].fname);
+  l_outcome(L, t, op_fname((int)ctx));
   return op_step(L, t, (int)ctx, 1);
 }
 
@@ -205,11 +214,11 @@ static int op_eagain(lua_State *L, int id, int fd, int waited) {
 static int op_step(lua_State *L, l_task_t *t, int ctx, int waited) {
   const op_t *op = &ops[ctx & 0xff];
   lt_sock_t *s = &((l_socket_t *)lua_touserdata(L, 1))->s;
-  if (s->fd < 0) return waited ? l_raise(L, LT_ECLOSED, op->fname) : l_socket_closed(L, t, op->fname);
+  if (s->fd < 0) return waited ? l_raise(L, LT_ECLOSED, op_fname(ctx)) : l_socket_closed(L, t, op_fname(ctx));
   int r = op->fn(L, s);
   if (r == -EAGAIN || r == -EWOULDBLOCK) {
     r = op_eagain(L, ctx & 0xff, s->fd, waited);
-    if (r == -EAGAIN) return waitfd(L, t, s->fd, op->dir, op->fname, ctx, op_k);
+    if (r == -EAGAIN) return waitfd(L, t, s->fd, op->dir, op_fname(ctx), ctx, op_k);
     if (r == -EAGAIN - 4096) r = -EAGAIN;  /* MSG_ERRQUEUE: raised, not waited on */
   }
   if (r >= 0) return waited ? r : l_schedpoint(L, t, r);
@@ -752,13 +761,7 @@ static int sendfile_k(lua_State *L, int status, lua_KContext ctx) {
   return sendfile_step(L, t);
 }
 
-static int file_fd(lua_State *L, int i) {
-  if (lua_type(L, i) == LUA_TNUMBER) return l_checkcint(L, i, "socket:sendfile", "file");
-  luaL_Stream *f = l_testudata_named(L, i, LUA_FILEHANDLE);
-  if (!f) return l_argerror(L, i, "socket:sendfile", "file", "file or integer fd");
-  if (!f->closef) return l_argvalue(L, i, "socket:sendfile", "file", "closed file");
-  return fileno(f->f);
-}
+static int file_fd(lua_State *L, int i) { return l_checkfilefd(L, i, "socket:sendfile", "file"); }
 
 static int sendfile_step(lua_State *L, l_task_t *t) {
   lt_sock_t *s = &((l_socket_t *)lua_touserdata(L, 1))->s;

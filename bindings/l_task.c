@@ -638,16 +638,29 @@ static int l_core_park(lua_State *L) {
   return l_park(L, t, park_abort, (void *)lua_topointer(L, 1), 0, park_k);
 }
 
-/* core.unpark(task, token) -> boolean: wakes the task if it still waits on token. */
-static int l_core_unpark(lua_State *L) {
+/* The task at 1 if it is parked on the token at 2 (trio.lowlevel.park), else NULL. */
+static lt_task_t *parked_on(lua_State *L, const char *fname) {
   task_t *t = l_testudata(L, 1, l_task_mt);
-  if (t == NULL) return l_argerror(L, 1, "trio.lowlevel.unpark", "task", "Task");
+  if (t == NULL) l_argerror(L, 1, fname, "task", "Task");
   lt_task_t *et = &t->base.task;
   const void *token = lua_topointer(L, 2);
   int ok = et->state == LT_TASK_PARKED && et->abort_cb == park_abort && token != NULL &&
            et->abort_data == token;
-  if (ok) lt_task_reschedule(et, 0);
-  lua_pushboolean(L, ok);
+  return ok ? et : NULL;
+}
+
+/* core.unpark(task, token) -> boolean: wakes the task if it still waits on token. */
+static int l_core_unpark(lua_State *L) {
+  lt_task_t *et = parked_on(L, "trio.lowlevel.unpark");
+  if (et) lt_task_reschedule(et, 0);
+  lua_pushboolean(L, et != NULL);
+  return 1;
+}
+
+/* core.parked(task, token) -> boolean: the task still waits on token (not woken,
+** cancelled or ended since). */
+static int l_core_parked(lua_State *L) {
+  lua_pushboolean(L, parked_on(L, "core.parked") != NULL);
   return 1;
 }
 
@@ -839,6 +852,7 @@ static const luaL_Reg core_funcs[] = {
   {"wait_all_tasks_blocked", l_core_wait_all_tasks_blocked},
   {"park", l_core_park},
   {"unpark", l_core_unpark},
+  {"parked", l_core_parked},
   {"current_task", l_core_current_task},
   {"start_status", l_core_start_status},
   {"set_start_status", l_core_set_start_status},

@@ -7,7 +7,8 @@
 -- are announced as "* name joined" / "* name left". A client may pick its name by
 -- sending "/nick NAME". Messages go through memory channels: one shared channel into
 -- the broadcaster task, one bounded channel out to each client; a client too slow to
--- keep up with 64 pending lines is disconnected rather than slowing the others.
+-- keep up with 64 pending lines is disconnected rather than slowing the others, and so
+-- is a client that sends a line longer than 4096 bytes.
 
 local trio = require "ltrio"
 
@@ -26,6 +27,7 @@ if not port then
 end
 
 local QUEUE = 64
+local MAX_LINE = 4096      -- bytes without a newline before a client is disconnected
 local clients = {}         -- client -> true; client = {name =, tx =, scope =}
 local hub_tx, hub_rx = trio.open_memory_channel(math.huge)
 
@@ -46,24 +48,39 @@ local function writer(stream, rx)
   for text in rx:iter() do stream:send_all(text .. "\n") end
 end
 
--- Reads lines from the client and posts them to the hub.
+-- Posts one line of the client to the hub (or renames the client).
+local function post(client, line)
+  line = line:gsub("\r$", "")
+  local nick = line:match("^/nick%s+(%S+)")
+  if nick then
+    hub_tx:send_nowait{from = client, text = "* " .. client.name .. " is now " .. nick}
+    client.name = nick
+  elseif line ~= "" then
+    hub_tx:send_nowait{from = client, text = "<" .. client.name .. "> " .. line}
+  end
+end
+
+-- Reads lines from the client. Each received chunk is searched once, from where the
+-- last line ended, and the unfinished line kept is bounded, so no client can make the
+-- server (one thread for every client) work or buffer without limit.
 local function reader(stream, client)
   local pending = ""
   while true do
     local data = stream:receive_some()
     if data == "" then return end
     pending = pending .. data
-    for line in pending:gmatch("([^\n]*)\n") do
-      line = line:gsub("\r$", "")
-      local nick = line:match("^/nick%s+(%S+)")
-      if nick then
-        hub_tx:send_nowait{from = client, text = "* " .. client.name .. " is now " .. nick}
-        client.name = nick
-      elseif line ~= "" then
-        hub_tx:send_nowait{from = client, text = "<" .. client.name .. "> " .. line}
-      end
+    local start = 1
+    while true do
+      local newline = pending:find("\n", start, true)
+      if not newline then break end
+      post(client, pending:sub(start, newline - 1))
+      start = newline + 1
     end
-    pending = pending:match("[^\n]*$")
+    pending = pending:sub(start)
+    if #pending > MAX_LINE then
+      stream:send_all("* line too long: goodbye\n")
+      return
+    end
   end
 end
 

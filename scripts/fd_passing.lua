@@ -7,7 +7,9 @@
 -- The demo listens on 127.0.0.1 (a free port) and on a Unix socket, starts itself as
 -- the child with io.popen, accepts a TCP connection from its own client, passes the
 -- accepted socket to the child and closes its copy. The child answers the client on
--- that socket; the client prints the answer. Exit status 0 when the answer came back.
+-- that socket; the client prints the answer. The child's output comes back through an
+-- FdStream over its pipe, which also tells when the child has exited. Exit status 0
+-- when the answer came back; 1 when the child exited first, or 10 seconds passed.
 
 local trio = require "ltrio"
 local socket = trio.socket
@@ -60,6 +62,7 @@ local function demo()
 
   local unix <close> = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
   unix:bind(path)
+  local _ <close> = setmetatable({}, {__close = function() os.remove(path) end})  -- on any exit
   unix:listen(1)
   local listener <close> = trio.open_tcp_listeners(0, {host = "127.0.0.1"})[1]
   local addr = listener.socket:getsockname()
@@ -68,9 +71,12 @@ local function demo()
   local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
   local cmd = quote(host) .. " " .. quote(arg[0]) .. " child " .. quote(path)
   local proc = io.popen(cmd, "r")
+  local child_out <close> = trio.lowlevel.FdStream(proc)  -- the child's output, as a stream
+  local output, child_gone_early = {}, false
 
-  local ok, answer = trio.pcall(function()
-    local channel <close> = (unix:accept())
+  -- The exchange: the child connects, gets the accepted TCP socket, answers the client.
+  local function exchange()
+    local channel <close> = (unix:accept())   -- the child connects
     local client <close> = trio.open_tcp_stream("127.0.0.1", addr[2])
     local accepted <close> = listener:accept()   -- closed on every exit, an error included
     local fd = accepted.socket:fileno()
@@ -87,15 +93,36 @@ local function demo()
     end
     io.write("client: got ", show(answer), "\n")
     return answer
+  end
+
+  local ok, answer = trio.pcall(trio.open_nursery, function(nursery)
+    local done = false
+    -- Collects the child's output until it exits; a child that exits before the answer
+    -- came back failed (it could not start, say): the exchange is cancelled.
+    nursery:start_soon(function()
+      while true do
+        local data = child_out:receive_some()
+        if data == "" then break end
+        output[#output + 1] = data
+      end
+      if not done then
+        child_gone_early = true
+        nursery.cancel_scope:cancel()
+      end
+    end)
+    local result = trio.fail_after(10, exchange)
+    done = true
+    return result
   end)
   os.remove(path)
-  -- The child has finished (it answered and closed); its output is complete.
-  io.write(proc:read("a"))
+  io.write(table.concat(output))
   local closed = proc:close()
   local failure
-  if not ok then   -- 'answer' is the error: a network error is reported, not traced back
+  if child_gone_early then
+    failure = "the child exited before it answered"
+  elseif not ok then   -- 'answer' is the error: a network error is reported, not traced back
     if not (trio.iserror(answer, "OSError") or trio.iserror(answer, "BrokenResourceError")
-        or trio.iserror(answer, "ClosedResourceError")) then
+        or trio.iserror(answer, "ClosedResourceError") or trio.iserror(answer, "TooSlowError")) then
       error(answer, 0)
     end
     failure = tostring(answer)

@@ -297,6 +297,23 @@ describe("scripts/chat_server.lua", function()
     end)
   end)
 
+  it("disconnects a client whose line grows past 4096 bytes; the others go on at once", function()
+    need_host()
+    local server = start("chat_server.lua", "0 127.0.0.1")
+    run_against(server, function()
+      local bob <close> = trio.open_tcp_stream("127.0.0.1", server.port)
+      local mallory <close> = trio.open_tcp_stream("127.0.0.1", server.port)
+      receive_until(bob, "joined\n")
+      mallory:send_all(string.rep("x", 65536))  -- no newline: one line of 64 KiB
+      assert.matches("line too long", receive_until(mallory, "goodbye\n"), 1, true)
+      receive_until(bob, "left\n")
+      local carol <close> = trio.open_tcp_stream("127.0.0.1", server.port)
+      trio.fail_after(5, receive_until, bob, "joined\n")  -- served at once, not seconds later
+      carol:send_all("one\ntwo\n")
+      assert.matches("> one\n<[^>]*> two\n", receive_until(bob, "> two\n"))
+    end)
+  end)
+
   it("closes the receive channel of a client that left", function()
     need_host()
     -- The hook sees the hub's messages as the broadcaster takes them; at "* NAME left"

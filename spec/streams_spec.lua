@@ -788,6 +788,21 @@ describe("trio.lowlevel.FdStream", function()
     p:close()
   end))
 
+  it("takes a Lua file: io.popen's pipe read as a stream, the file closed on its own", h.async(function()
+    local fds = h.fds()
+    local p = io.popen("printf 'one\\n'; sleep 0.05; printf 'two\\n'", "r")
+    local fs = trio.lowlevel.FdStream(p)
+    assert.are.equal("one\ntwo\n", read_all(fs))
+    fs:close()
+    local ok, how, code = p:close()  -- the file still owns its own fd
+    assert.are.same({ true, "exit", 0 }, { ok, how, code })
+    assert.are.equal(fds, h.fds())
+    h.errmatch(h.raises("ValueError", trio.lowlevel.FdStream, p), "ValueError",
+      "trio.lowlevel.FdStream: bad argument #1 'fd' %(open file expected, got closed file%)")
+    h.errmatch(h.raises("TypeError", trio.lowlevel.FdStream, "3"), "TypeError",
+      "integer fd or file expected, got string")
+  end))
+
   -- io.popen(cmd) for reading, and the fd of its pipe.
   local function popen_fd(cmd)
     local before = h.fd_set()

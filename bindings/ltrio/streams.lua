@@ -455,9 +455,12 @@ return function(trio, core)
   end
 
   local function new_fdstream(fd)
-    fd = checkint(fd, "trio.lowlevel.FdStream", 1, "fd")
-    if fd < 0 then
-      argvalue("trio.lowlevel.FdStream", 1, "fd", "file descriptor expected", fd)
+    if io.type(fd) == nil then  -- a Lua file (io.popen's pipe, say) goes to the core as it is
+      if type(fd) ~= "number" then argerror("trio.lowlevel.FdStream", 1, "fd", "integer fd or file expected", fd) end
+      fd = checkint(fd, "trio.lowlevel.FdStream", 1, "fd")
+      if fd < 0 then
+        argvalue("trio.lowlevel.FdStream", 1, "fd", "file descriptor expected", fd)
+      end
     end
     local self = {[SENDING] = false, [RECEIVING] = false, [FD] = core.fd_open(fd)}  -- EBADF for a bad fd
     return setmetatable(self, fdstream_mt)

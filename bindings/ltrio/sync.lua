@@ -17,7 +17,7 @@ local cancel_shielded_checkpoint = core.cancel_shielded_checkpoint
 -- A FIFO of waiting entries with O(1) push, pop and removal, as Trio's ParkingLot: a
 -- doubly linked list through the entries' 'prev' and 'next' fields. An entry's 'queue' is
 -- the queue it is in (false once out), and 'seq' its place in the order of arrival.
-local function new_queue() return { first = false, last = false, pushed = 0, count = 0 } end
+local function new_queue() return { first = false, last = false, pushed = 0 } end
 
 -- A waiting entry: the task, and what it sends (channels). Closing it (wait_in's
 -- to-be-closed variable) takes it out of its queue and set.
@@ -29,7 +29,7 @@ end
 
 local function q_push(q, w)
   local last = q.last
-  q.pushed, q.count = q.pushed + 1, q.count + 1
+  q.pushed = q.pushed + 1
   w.queue, w.prev, w.next, w.seq = q, last, false, q.pushed
   if last then last.next = w else q.first = w end
   q.last = w
@@ -40,11 +40,34 @@ local function q_remove(q, w)
   local p, n = w.prev, w.next
   if p then p.next = n else q.first = n end
   if n then n.prev = p else q.last = p end
-  q.count = q.count - 1
   w.queue, w.prev, w.next = false, false, false
 end
 
 -- The first entry (taken out of q), or nil.
+-- An entry stays in its queue from a cancellation until its task runs again (its
+-- to-be-closed variable takes it out): 'parked' tells the ones still waiting.
+local parked = core.parked
+
+-- How many entries of q still wait (statistics).
+local function q_waiting(q)
+  local n, w = 0, q.first
+  while w do
+    if parked(w.task, w) then n = n + 1 end
+    w = w.next
+  end
+  return n
+end
+
+-- The first entry of q that still waits (dropping the ones before it), or false.
+local function q_first_waiting(q)
+  local w = q.first
+  while w and not parked(w.task, w) do
+    q_remove(q, w)
+    w = q.first
+  end
+  return w
+end
+
 local function q_pop(q)
   local w = q.first
   if not w then return nil end
@@ -113,7 +136,7 @@ function Event:set()
 end
 function Event:statistics()
   checkself(self, Event, "Event:statistics")
-  return { tasks_waiting = self._waiters.count }
+  return { tasks_waiting = q_waiting(self._waiters) }
 end
 function Event:wait()
   checkself(self, Event, "Event:wait")
@@ -192,7 +215,7 @@ function lock_methods:release()
 end
 function lock_methods:statistics()
   checklock(self, "Lock:statistics")
-  return { locked = self._owner ~= false, owner = self._owner or nil, tasks_waiting = self._waiters.count }
+  return { locked = self._owner ~= false, owner = self._owner or nil, tasks_waiting = q_waiting(self._waiters) }
 end
 for _, mt in ipairs { Lock, StrictFIFOLock } do
   local class = mt.__name:sub(7)
@@ -270,7 +293,7 @@ function semaphore_methods:release()
 end
 function semaphore_methods:statistics()
   checkself(self, Semaphore, "Semaphore:statistics")
-  return { tasks_waiting = self._waiters.count }
+  return { tasks_waiting = q_waiting(self._waiters) }
 end
 Semaphore.__close = semaphore_methods.release
 
@@ -331,7 +354,7 @@ local function try_borrow(l, borrower, fname)
   if l._borrowers[borrower] then
     runtimeerror(fname .. ": this borrower is already holding one of this CapacityLimiter's tokens")
   end
-  if l._nborrowed >= l._total or l._waiters.count > 0 then return false end
+  if l._nborrowed >= l._total or q_first_waiting(l._waiters) then return false end
   l._borrowers[borrower] = true
   l._nborrowed = l._nborrowed + 1
   return true
@@ -394,7 +417,7 @@ function limiter_methods:statistics()
   local borrowers = {}
   for b in pairs(self._borrowers) do borrowers[#borrowers + 1] = b end
   return { borrowed_tokens = self._nborrowed, total_tokens = self._total, borrowers = borrowers,
-           tasks_waiting = self._waiters.count }
+           tasks_waiting = q_waiting(self._waiters) }
 end
 CapacityLimiter.__close = limiter_methods.release
 
@@ -453,12 +476,13 @@ function condition_methods:wait()
   error(err, 0)
 end
 
--- Moves up to 'n' waiters to the lock's queue.
+-- Moves up to 'n' waiters to the lock's queue (cancelled ones do not count).
 local function repark(cond, n)
   local to = cond._lock._waiters
   for _ = 1, n do
-    local w = q_pop(cond._waiters)
+    local w = q_first_waiting(cond._waiters)
     if not w then return end
+    q_remove(cond._waiters, w)
     q_push(to, w)
   end
 end
@@ -466,18 +490,20 @@ end
 function condition_methods:notify(n)
   checkself(self, Condition, "Condition:notify")
   if n == nil then n = 1 end
-  if type(n) ~= "number" or math.tointeger(n) == nil then typeerror("Condition:notify", 1, "n", "integer", n) end
+  if type(n) ~= "number" or (n ~= huge and math.tointeger(n) == nil) then
+    typeerror("Condition:notify", 1, "n", "integer or math.huge", n)
+  end
   checkowner(self, "Condition:notify", "notify")
   repark(self, n)
 end
 function condition_methods:notify_all()
   checkself(self, Condition, "Condition:notify_all")
   checkowner(self, "Condition:notify_all", "notify")
-  repark(self, self._waiters.count)
+  repark(self, math.huge)
 end
 function condition_methods:statistics()
   checkself(self, Condition, "Condition:statistics")
-  return { tasks_waiting = self._waiters.count, lock_statistics = self._lock:statistics() }
+  return { tasks_waiting = q_waiting(self._waiters), lock_statistics = self._lock:statistics() }
 end
 
 -- ---- memory channels ---------------------------------------------------------------------
@@ -665,7 +691,7 @@ end
 local function channel_statistics(st)
   return { current_buffer_used = buffered(st), max_buffer_size = st.max,
            open_send_channels = st.open_send, open_receive_channels = st.open_recv,
-           tasks_waiting_send = st.senders.count, tasks_waiting_receive = st.receivers.count }
+           tasks_waiting_send = q_waiting(st.senders), tasks_waiting_receive = q_waiting(st.receivers) }
 end
 function SendChannel:statistics()
   checkself(self, SendChannel, "MemorySendChannel:statistics")
