@@ -176,7 +176,7 @@ static void register_preload(lua_State *L) {
 ** 'script' is a file name, false for stdin, nil for none. A chunk that fails to
 ** compile makes main return false, msg (reported like lua.c, without a traceback). */
 static const char driver[] =
-  "local steps, script, sargs = ...\n"
+  "local steps, script, sargs, call = ...\n"
   "local load, loadfile, require, unpack = load, loadfile, require, table.unpack\n"
   "local G = _G\n"
   "local function main()\n"
@@ -190,19 +190,48 @@ static const char driver[] =
   "      local f, err\n"
   "      if s[1] == 'f' then f, err = loadfile(s[2]) else f, err = load(s[2], s[3]) end\n"
   "      if not f then return false, err end\n"
-  "      f()\n"
+  "      call(f)\n"
   "    end\n"
   "  end\n"
   "  if script ~= nil then\n"
   "    local f, err = loadfile(script or nil)\n"
   "    if not f then return false, err end\n"
-  "    f(unpack(sargs, 1, sargs.n))\n"
+  "    call(f, unpack(sargs, 1, sargs.n))\n"
   "  end\n"
   "  return true\n"
   "end\n"
   "local core = require 'ltrio.core'\n"
   "if core.set_host then core.set_host(true) end\n"
   "return require('ltrio').run(main)\n";
+
+/* call(chunk, ...): calls a loaded chunk from C, so that a traceback shows it as the
+** "main chunk" (as lua.c does) rather than as the driver's local; yieldable. */
+static int call_chunk_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status, (void)ctx;
+  return lua_gettop(L);
+}
+
+static int l_call_chunk(lua_State *L) {
+  lua_callk(L, lua_gettop(L) - 1, LUA_MULTRET, 0, call_chunk_k);
+  return call_chunk_k(L, LUA_OK, 0);
+}
+
+/* Writes a traceback to stderr without the host's own frames (the driver's "(host)"
+** lines and its chunk caller), and with one "[C]: in ?" where several follow each other. */
+static void print_traceback(const char *tb) {
+  static const char caller[] = "\t[C]: in upvalue 'call'";
+  int last_was_c = 0;
+  while (*tb) {
+    const char *end = strchr(tb, '\n');
+    size_t len = end ? (size_t)(end - tb) : strlen(tb);
+    int host = (len > 7 && memcmp(tb, "\t(host):", 8) == 0) ||
+               (len == sizeof caller - 1 && memcmp(tb, caller, len) == 0);
+    int c_entry = len == 11 && memcmp(tb, "\t[C]: in ?", 11) == 0;
+    if (!host && !(c_entry && last_was_c)) fprintf(stderr, "%.*s\n", (int)len, tb);
+    if (!host) last_was_c = c_entry;
+    tb += len + (end != NULL);
+  }
+}
 
 /* Pushes the steps table for LUA_INIT (unless -E), -l and -e, in order. */
 static void push_steps(lua_State *L, char **argv, int script, int noenv) {
@@ -322,8 +351,8 @@ static int l_print_held_errors(lua_State *L) {
       lua_pushliteral(L, "traceback");
       if (lua_rawget(L, -2) == LUA_TSTRING) {  /* [err, errors, member, traceback] */
         const char *what = describe(L, 3);
-        fprintf(stderr, "error %lld of %lld: %s\n%s\n", (long long)i, (long long)n, what,
-                lua_tostring(L, 4));
+        fprintf(stderr, "error %lld of %lld: %s\n", (long long)i, (long long)n, what);
+        print_traceback(lua_tostring(L, 4));
       }
     }
     lua_settop(L, 2);
@@ -353,11 +382,11 @@ static int l_host_report(lua_State *L) {
     if (lua_type(L, -2) == LUA_TSTRING)
       fprintf(stderr, "task '%s'\n", lua_tostring(L, -2));
     if (lua_type(L, -1) == LUA_TSTRING)
-      fprintf(stderr, "%s\n", lua_tostring(L, -1));
+      print_traceback(lua_tostring(L, -1));
   } else if (lua_type(L, 1) == LUA_TTABLE) {
     lua_pushliteral(L, "traceback");
     if (lua_rawget(L, 1) == LUA_TSTRING)
-      fprintf(stderr, "%s\n", lua_tostring(L, -1));
+      print_traceback(lua_tostring(L, -1));
   }
   fflush(stderr);
   lua_pushboolean(L, 0);
@@ -407,7 +436,8 @@ static int run(lua_State *L, int argc, char **argv, int script, int args) {
     lua_pushnil(L);
   }
 
-  status = lua_pcall(L, 3, 2, 0);
+  lua_pushcfunction(L, l_call_chunk);
+  status = lua_pcall(L, 4, 2, 0);
   if (status == LUA_OK) {
     if (lua_toboolean(L, -2))
       return 0;

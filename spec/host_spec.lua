@@ -190,6 +190,21 @@ int luaopen_probe(lua_State *L) {
     assert.truthy(err:find("traceback", 1, true), err)
   end)
 
+  it("shows the script as the main chunk in a traceback, without the host's own frames", function()
+    need_bin()
+    local s = script("local function f() error('deep') end\nf()\n")
+    local status, _, err = host(q(s))
+    assert.are.equal(1, status)
+    local base = s:match("[^/]+$")
+    assert.truthy(err:find(base .. ":1: in local 'f'\n", 1, true), err)
+    assert.truthy(err:find(base .. ":2: in main chunk\n\t%[C%]: in %?\n$"), err)
+    assert.is_nil(err:find("(host)", 1, true), err)
+    assert.is_nil(err:find("upvalue 'call'", 1, true), err)
+    status, _, err = host("-e " .. q("error('from -e')"))
+    assert.are.equal(1, status)
+    assert.truthy(err:find("(command line):1: in main chunk", 1, true), err)
+  end)
+
   it("reports a failing child task by its source:line name with tostring(err)", function()
     need_bin()
     local s = script(table.concat({
