@@ -58,14 +58,13 @@ static void hold_close(l_fdhold_t *h) {
 
 /* core.fd_open(fd or Lua file) -> holder of a close-on-exec, non-blocking dup  [-0, +1, e] */
 static int l_fd_open(lua_State *L) {
-  lua_Integer fd = lua_type(L, 1) == LUA_TNUMBER ? l_checkint(L, 1, "trio.lowlevel.FdStream", "fd")
-                                                 : l_checkfilefd(L, 1, "trio.lowlevel.FdStream", "fd");
-  if (fd < 0 || fd > 0x7fffffff) return l_raise(L, -EBADF, "trio.lowlevel.FdStream");
+  int fd = l_checkfilefd(L, 1, "trio.lowlevel.FdStream", "fd");
+  if (fd < 0) return l_raise(L, -EBADF, "trio.lowlevel.FdStream");
   l_fdhold_t *h = lua_newuserdatauv(L, sizeof *h, 0);
   h->fd = -1;
   lua_rawgetp(L, LUA_REGISTRYINDEX, &fdhold_mt_key);
   lua_setmetatable(L, -2);
-  int d = lt_sock_dupfd((int)fd);
+  int d = lt_sock_dupfd(fd);
   if (d < 0) return l_raise(L, d, "trio.lowlevel.FdStream");
   int was = set_nonblocking(d, 1);
   if (was < 0) {

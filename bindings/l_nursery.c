@@ -53,28 +53,41 @@ static void done_check(lua_State *L, l_nursery_t *n) {
 
 /* ---- carried Cancelled: a nursery that re-raises errors beside a Cancelled it
 ** cannot catch (an outer scope's) drops the Cancelled, but the task "carries" it with
-** the error it raised, as Trio's group holds both: CancelScope:run then records
-** cancelled_caught on the scope that catches it when that error passes, and a
-** nursery that receives that error counts it as a Cancelled. The registry table at
-** &carried_key maps a carrying task (light userdata) to its error. */
+** the error it raised, as Trio's group holds both. The scope that would have caught it
+** (its target) records cancelled_caught when that error leaves it (CancelScope:run); a
+** nursery that receives that error counts it as a Cancelled; trio.pcall does not catch
+** it (Trio's `except Exception` does not catch such a group). The registry table at
+** &carried_key maps a carrying task (light userdata) to {error, target scope}. */
 static const char carried_key = 0;
 
-/* 1 if task 't' carries a Cancelled along with the error at 'err'. */
-static int carries(lua_State *L, task_t *t, int err) {
+/* 1 if task 't' carries a Cancelled with the error at 'err', for scope 'target' (NULL:
+** any). */
+static int carries(lua_State *L, task_t *t, int err, const lt_scope_t *target) {
   if (!t->carries_cancel) return 0;
+  err = lua_absindex(L, err);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &carried_key);
   lua_rawgetp(L, -1, t);
-  int same = lua_rawequal(L, -1, err);
-  lua_pop(L, 2);
+  lua_rawgeti(L, -1, 1);
+  lua_rawgeti(L, -2, 2);
+  int same = lua_rawequal(L, -2, err) && (target == NULL || lua_touserdata(L, -1) == target);
+  lua_pop(L, 4);
   return same;
 }
 
-/* Task 't' carries a Cancelled with the error at 'err' (0: carries none). */
+/* Task 't' carries a Cancelled with the error at 'err' (0: carries none), for the
+** scope that catches a Cancelled where the task is now. */
 static void set_carried(lua_State *L, task_t *t, int err) {
   if (err == 0 && !t->carries_cancel) return;
   lua_rawgetp(L, LUA_REGISTRYINDEX, &carried_key);
-  if (err != 0) lua_pushvalue(L, err);
-  else lua_pushnil(L);
+  if (err != 0) {
+    lua_createtable(L, 2, 0);
+    lua_pushvalue(L, err);
+    lua_rawseti(L, -2, 1);
+    lua_pushlightuserdata(L, lt_scope_catcher(t->base.task.scope));
+    lua_rawseti(L, -2, 2);
+  } else {
+    lua_pushnil(L);
+  }
   lua_rawsetp(L, -2, t);
   lua_pop(L, 1);
   t->carries_cancel = err != 0;
@@ -82,12 +95,8 @@ static void set_carried(lua_State *L, task_t *t, int err) {
 
 void l_carried_clear(lua_State *L, task_t *t) { set_carried(L, t, 0); }
 
-/* core.carries(err) -> boolean: the running task carries a Cancelled with err. */
-static int l_core_carries(lua_State *L) {
-  l_task_t *t = l_checktask(L, "core.carries");
-  lua_settop(L, 1);
-  lua_pushboolean(L, carries(L, lt_container_of(t, task_t, base), 1));
-  return 1;
+int l_carries(lua_State *L, task_t *t, int err, const lt_scope_t *target) {
+  return carries(L, t, err, target);
 }
 
 /* core.carry(err): the running task carries a Cancelled with err; core.carry() ends it. */
@@ -104,7 +113,7 @@ static void record_error(lua_State *L, l_nursery_t *n, int nidx, int err, task_t
     n->saw_cancelled = 1;
     return;
   }
-  if (carries(L, by, err)) {  /* the Cancelled reaches this nursery with the error */
+  if (carries(L, by, err, NULL)) {  /* the Cancelled reaches this nursery with the error */
     n->saw_cancelled = 1;
     set_carried(L, by, 0);
   }
@@ -324,7 +333,6 @@ static const luaL_Reg core_funcs[] = {
   {"spawn_start", l_core_spawn_start},
   {"start_soon_closing", l_core_start_soon_closing},
   {"reparent", l_core_reparent},
-  {"carries", l_core_carries},
   {"carry", l_core_carry},
   {NULL, NULL}
 };

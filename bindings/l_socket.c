@@ -183,18 +183,18 @@ static int read_shut_down(int fd) {
   return poll(&p, 1, 0) == 1 && (p.revents & POLLRDHUP);
 }
 
-/* EAGAIN from a receive or accept where a blocking call would not wait: gives what the
-** blocking call gives (the count of values pushed), or returns -errno. Else returns
-** -EAGAIN: the caller waits. A datagram socket or a Unix listener whose receive side is
-** shut down polls readable for good yet fails with EAGAIN; waiting would spin (and
-** freeze a MockClock): a blocking recv returns an end of file there, accept EINVAL. A
-** receive of MSG_ERRQUEUE never blocks: its EAGAIN is the answer. Only after a wake
-** (waited), so the common EAGAIN costs no extra system call. */
+/* EAGAIN from a receive or accept where a blocking call would not wait. A datagram
+** socket or a Unix listener whose receive side is shut down polls readable for good yet
+** fails with EAGAIN: waiting would spin (and freeze a MockClock); a blocking recv gives
+** an end of file there, accept EINVAL. A receive of MSG_ERRQUEUE never blocks: its
+** EAGAIN is the answer. Returns 0 when the caller should wait; else pushes what the
+** blocking call gives and returns the count, or returns -errno to raise. The shutdown
+** test runs only after a wake (waited), so the common EAGAIN costs no system call. */
 static int op_eagain(lua_State *L, int id, int fd, int waited) {
   const op_t *op = &ops[id];
-  if (op->dir != LT_IO_READ) return -EAGAIN;
-  if (op->flags_at && (lua_tointeger(L, op->flags_at) & MSG_ERRQUEUE)) return -EAGAIN - 4096;
-  if (!waited || !read_shut_down(fd)) return -EAGAIN;
+  if (op->dir != LT_IO_READ) return 0;
+  if (op->flags_at && (lua_tointeger(L, op->flags_at) & MSG_ERRQUEUE)) return -EAGAIN;
+  if (!waited || !read_shut_down(fd)) return 0;
   switch (id) {
     case OP_RECV: lua_pushliteral(L, ""); return 1;
     case OP_RECV_INTO: lua_pushinteger(L, 0); return 1;
@@ -218,8 +218,7 @@ static int op_step(lua_State *L, l_task_t *t, int ctx, int waited) {
   int r = op->fn(L, s);
   if (r == -EAGAIN || r == -EWOULDBLOCK) {
     r = op_eagain(L, ctx & 0xff, s->fd, waited);
-    if (r == -EAGAIN) return waitfd(L, t, s->fd, op->dir, op_fname(ctx), ctx, op_k);
-    if (r == -EAGAIN - 4096) r = -EAGAIN;  /* MSG_ERRQUEUE: raised, not waited on */
+    if (r == 0) return waitfd(L, t, s->fd, op->dir, op_fname(ctx), ctx, op_k);
   }
   if (r >= 0) return waited ? r : l_schedpoint(L, t, r);
   return op_fail(L, t, ctx, r, waited);

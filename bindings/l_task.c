@@ -818,6 +818,8 @@ static void forget_errinfo(lua_State *L, int idx) {
 static int pcall_k(lua_State *L, int status, lua_KContext extra) {
   if (status != LUA_OK && status != LUA_YIELD) {
     if (l_iserror(L, -1, "Cancelled") || holds_interrupt(L, -1, 0)) return lua_error(L);
+    if (running != NULL && running->base.L == L && l_carries(L, running, -1, NULL))
+      return lua_error(L);  /* it carries a Cancelled: as a group holding one */
     forget_errinfo(L, -1);
     lua_pushboolean(L, 0);
     lua_pushvalue(L, -2);
@@ -827,7 +829,7 @@ static int pcall_k(lua_State *L, int status, lua_KContext extra) {
 }
 
 /* trio.pcall(f, ...): pcall that lets Cancelled and KeyboardInterrupt (alone or in an
-** ErrorGroup) through. A C
+** ErrorGroup), and an error that carries a Cancelled, through. A C
 ** function (one frame, as luaB_pcall) so a task blocked inside it keeps a small stack. */
 static int l_core_pcall(lua_State *L) {
   if (lua_gettop(L) < 1) return l_argerror(L, 1, "trio.pcall", "f", "value");

@@ -154,11 +154,11 @@ lowlevel.cancel_shielded_checkpoint = core.cancel_shielded_checkpoint
 local CancelScope = core.CancelScope
 trio.CancelScope = CancelScope
 local scope_enter, scope_exit, msgh = core.scope_enter, core.scope_exit, core.msgh
-local carries, carry = core.carries, core.carry
+local carry = core.carry
 
--- An error that carries a Cancelled (a nursery dropped it beside this error) makes
--- the scope that catches the Cancelled record cancelled_caught as it passes (Trio's
--- scope catches the Cancelled out of the group); the error goes on.
+-- scope_exit sees the error too: one that carries a Cancelled (a nursery dropped it
+-- beside this error) makes the scope that catches that Cancelled record
+-- cancelled_caught (Trio's scope catches it out of the group); the error goes on.
 local function scope_finish(cs, ok, ...)
   if ok then
     scope_exit(cs, false)
@@ -166,11 +166,7 @@ local function scope_finish(cs, ok, ...)
   end
   local e = ...
   local cancelled = is(e, Cancelled)
-  local carried = not cancelled and carries(e)
-  if scope_exit(cs, cancelled or carried) then
-    if cancelled then return end
-    if carried then carry() end
-  end
+  if scope_exit(cs, cancelled, e) and cancelled then return end
   error(e, 0)
 end
 

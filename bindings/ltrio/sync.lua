@@ -44,7 +44,6 @@ return function(trio, core, util)
     w.queue, w.prev, w.next = false, false, false
   end
 
-  -- The first entry (taken out of q), or nil.
   -- An entry stays in its queue from a cancellation until its task runs again (its
   -- to-be-closed variable takes it out): 'parked' tells the ones still waiting.
   local parked = core.parked
@@ -69,10 +68,10 @@ return function(trio, core, util)
     return w
   end
 
-  local function q_pop(q)
-    local w = q.first
-    if not w then return nil end
-    q_remove(q, w)
+  -- The same, taken out of q.
+  local function q_pop_waiting(q)
+    local w = q_first_waiting(q)
+    if w then q_remove(q, w) end
     return w
   end
 
@@ -96,23 +95,19 @@ return function(trio, core, util)
     return w.value
   end
 
-  -- Wakes the first entry of q that still waits; returns it (or nil).
+  -- Wakes the first entry of q that still waits, handing it 'value' or 'err'; returns it
+  -- (or false).
   local function wake_first(q, value, err)
-    local w = q_pop(q)
-    while w do
+    local w = q_pop_waiting(q)
+    if w then
       w.value, w.err = value, err
-      if unpark(w.task, w) then return w end
-      w = q_pop(q)
+      unpark(w.task, w)
     end
+    return w
   end
 
   local function wake_all(q, value, err)
-    local w = q_pop(q)
-    while w do
-      w.value, w.err = value, err
-      unpark(w.task, w)
-      w = q_pop(q)
-    end
+    while wake_first(q, value, err) do end
   end
 
   -- ---- Event ------------------------------------------------------------------------------
@@ -312,22 +307,13 @@ return function(trio, core, util)
     return limiter_methods[k]
   end
 
-  -- total_tokens as an argument of the constructor, or (no 'fname') assigned to the field.
-  local function checktotal(v, fname)
+  -- total_tokens, given as 'what' says: the constructor's argument or the field.
+  local function checktotal(v, what)
     if v ~= huge and (type(v) ~= "number" or math.tointeger(v) == nil) then
-      if not fname then
-        error(newerror("TypeError", ("CapacityLimiter.total_tokens: bad value (integer or math.huge expected, got %s)")
-          :format(type(v) == "number" and tostring(v) or type(v))), 3)
-      end
-      typeerror(fname, 1, "total_tokens", "integer or math.huge", v)
+      local got = v ~= v and "nan" or type(v) == "number" and tostring(v) or type(v)
+      error(newerror("TypeError", ("%s (integer or math.huge expected, got %s)"):format(what, got)), 3)
     end
-    if v < 1 then
-      if not fname then
-        error(newerror("ValueError", ("CapacityLimiter.total_tokens: bad value (at least 1 expected, got %s)")
-          :format(tostring(v))), 3)
-      end
-      valueerror(fname, 1, "total_tokens", "at least 1 expected", v)
-    end
+    if v < 1 then error(newerror("ValueError", ("%s (at least 1 expected, got %s)"):format(what, tostring(v))), 3) end
     return math.tointeger(v) or huge
   end
 
@@ -347,13 +333,13 @@ return function(trio, core, util)
     if k ~= "total_tokens" then
       error(newerror("AttributeError", ("CapacityLimiter: field '%s' is read-only"):format(tostring(k))), 2)
     end
-    rawset(l, "_total", checktotal(v))
+    rawset(l, "_total", checktotal(v, "CapacityLimiter.total_tokens: bad value"))
     wake_borrowers(l)
   end
 
   function trio.CapacityLimiter(total_tokens)
-    local l = { _total = checktotal(total_tokens, "trio.CapacityLimiter"), _nborrowed = 0,
-                _borrowers = {}, _waiters = new_queue() }
+    local total = checktotal(total_tokens, "trio.CapacityLimiter: bad argument #1 'total_tokens'")
+    local l = { _total = total, _nborrowed = 0, _borrowers = {}, _waiters = new_queue() }
     return setmetatable(l, CapacityLimiter)
   end
 
@@ -492,9 +478,8 @@ return function(trio, core, util)
   local function repark(cond, n)
     local to = cond._lock._waiters
     for _ = 1, n do
-      local w = q_first_waiting(cond._waiters)
+      local w = q_pop_waiting(cond._waiters)
       if not w then return end
-      q_remove(cond._waiters, w)
       q_push(to, w)
     end
   end
@@ -585,6 +570,13 @@ return function(trio, core, util)
     wait_in(self._s.senders, entry(current_task(), v), handle_waiters(self))
   end
 
+  -- Wakes the first blocked sender, whose entry keeps the value it sends; returns it.
+  local function take_sender(st)
+    local w = q_pop_waiting(st.senders)
+    if w then unpark(w.task, w) end
+    return w
+  end
+
   local function try_receive(self, fname)
     if self._closed then error(closed_error(fname), 3) end
     local st = self._s
@@ -593,24 +585,15 @@ return function(trio, core, util)
       st.buf[st.head] = nil
       st.head = st.head + 1
       -- a blocked sender's value moves into the freed slot
-      local w = q_pop(st.senders)
-      while w do
-        local sent = w.value
-        if unpark(w.task, w) then
-          st.tail = st.tail + 1
-          st.buf[st.tail] = sent
-          break
-        end
-        w = q_pop(st.senders)
+      local w = take_sender(st)
+      if w then
+        st.tail = st.tail + 1
+        st.buf[st.tail] = w.value
       end
       return true, v
     end
-    local w = q_pop(st.senders)
-    while w do
-      local sent = w.value
-      if unpark(w.task, w) then return true, sent end
-      w = q_pop(st.senders)
-    end
+    local w = take_sender(st)
+    if w then return true, w.value end
     if st.open_send == 0 then error(newerror("EndOfChannel", fname .. ": every sender is closed"), 3) end
     return false
   end
