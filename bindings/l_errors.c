@@ -374,9 +374,17 @@ static int l_core_iscallable(lua_State *L) {
   return 1;
 }
 
+/* core.printable(s) -> s as error messages show it (l_pushprintable) */
+static int l_core_printable(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  l_pushprintable(L, s, len);
+  return 1;
+}
+
 static const luaL_Reg core_funcs[] = {
     {"newerror", l_core_newerror}, {"newclass", l_core_newclass}, {"iserror", l_core_iserror},
-    {"iscallable", l_core_iscallable}, {NULL, NULL}};
+    {"iscallable", l_core_iscallable}, {"printable", l_core_printable}, {NULL, NULL}};
 
 void l_errors_open(lua_State *L) {  /* core table on top */
   lua_newtable(L);

@@ -60,9 +60,10 @@ local function post(client, line)
   end
 end
 
--- Reads lines from the client. Each received chunk is searched once, from where the
--- last line ended, and the unfinished line kept is bounded, so no client can make the
--- server (one thread for every client) work or buffer without limit.
+-- Reads lines from the client until it closes (returns nothing) or sends too long a
+-- line (returns true). Each received chunk is searched once, from where the last line
+-- ended, and the unfinished line kept is bounded, so no client can make the server (one
+-- thread for every client) work or buffer without limit.
 local function reader(stream, client)
   local pending = ""
   while true do
@@ -77,20 +78,20 @@ local function reader(stream, client)
       start = newline + 1
     end
     pending = pending:sub(start)
-    if #pending > MAX_LINE then
-      stream:send_all("* line too long: goodbye\n")
-      return
-    end
+    if #pending > MAX_LINE then return true end
   end
 end
 
 local function session(stream, client, rx)
+  local too_long
   trio.open_nursery(function(nursery)
     client.scope = nursery.cancel_scope
     nursery:start_soon(writer, stream, rx)
-    reader(stream, client)
+    too_long = reader(stream, client)
     nursery.cancel_scope:cancel()
   end)
+  -- the writer has stopped: the stream is free for a last word (one second at most)
+  if too_long then trio.move_on_after(1, stream.send_all, stream, "* line too long: goodbye\n") end
 end
 
 -- One task per client. Its channel's receiving end is closed on every exit, a

@@ -72,11 +72,12 @@ local function demo()
   local cmd = quote(host) .. " " .. quote(arg[0]) .. " child " .. quote(path)
   local proc = io.popen(cmd, "r")
   local child_out <close> = trio.lowlevel.FdStream(proc)  -- the child's output, as a stream
-  local output, child_gone_early = {}, false
+  local output, connected, child_gone_early = {}, false, false
 
   -- The exchange: the child connects, gets the accepted TCP socket, answers the client.
   local function exchange()
     local channel <close> = (unix:accept())   -- the child connects
+    connected = true
     local client <close> = trio.open_tcp_stream("127.0.0.1", addr[2])
     local accepted <close> = listener:accept()   -- closed on every exit, an error included
     local fd = accepted.socket:fileno()
@@ -95,28 +96,26 @@ local function demo()
     return answer
   end
 
-  local ok, answer = trio.pcall(trio.open_nursery, function(nursery)
-    local done = false
-    -- Collects the child's output until it exits; a child that exits before the answer
-    -- came back failed (it could not start, say): the exchange is cancelled.
+  -- The exchange beside a task that collects the child's output until the child exits
+  -- (its end of file). A child that exits before it connected never will: the exchange,
+  -- waiting in accept, is cancelled. (One that exits later closes its copy of the TCP
+  -- socket: the client sees the end of the answer.) All within 10 seconds.
+  local ok, answer = trio.pcall(trio.fail_after, 10, trio.open_nursery, function(nursery)
     nursery:start_soon(function()
       while true do
         local data = child_out:receive_some()
         if data == "" then break end
         output[#output + 1] = data
       end
-      if not done then
+      if not connected then
         child_gone_early = true
         nursery.cancel_scope:cancel()
       end
     end)
-    local result = trio.fail_after(10, exchange)
-    done = true
-    return result
+    return exchange()
   end)
-  os.remove(path)
+  os.remove(path)   -- a child that has not connected yet now fails and exits
   io.write(table.concat(output))
-  local closed = proc:close()
   local failure
   if child_gone_early then
     failure = "the child exited before it answered"
@@ -128,12 +127,12 @@ local function demo()
     failure = tostring(answer)
   elseif not answer:find("child process answers: hello from the client", 1, true) then
     failure = "unexpected answer"
-  elseif not closed then
+  elseif not proc:close() then   -- its output has ended: it exits, if it has not already
     failure = "the child failed"
   end
   if failure then
     io.stderr:write("fd_passing: " .. failure .. "\n")   -- one write: the child shares stderr
-    os.exit(1)
+    os.exit(1)   -- without waiting for the child (a blocking pclose): it fails on its own
   end
   print("fd_passing: ok")
 end

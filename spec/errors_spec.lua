@@ -285,14 +285,16 @@ describe("argument checks (API.md §2 message format)", function()
     assert.truthy(tostring(err):find("^TypeError: trio%.sleep: bad argument #1 'seconds'"))
   end))
 
-  it("a string value is shown escaped and cut, NUL bytes included", function()
+  it("a string value is shown escaped and cut, NUL bytes included", h.async(function()
     local S = trio.socket
     local e = h.raises("ValueError", S.inet_ntop, S.AF_INET6, ("\0"):rep(15))
     assert.are.equal("trio.socket.inet_ntop: bad argument #2 'packed_ip' (invalid length of packed IP " ..
       "address string, got string \"" .. ("\\0"):rep(15) .. "\")", e.message)
+    e = h.raises("ValueError", trio.open_tcp_stream, "a\0b", 80)  -- a message made in Lua
+    assert.truthy(e.message:find('got string "a\\0b")', 1, true), e.message)
     e = h.raises("ValueError", S.inet_ntop, S.AF_INET, "\"\\\n\0011" .. ("x"):rep(100))
     assert.truthy(e.message:find('got string "\\"\\\\\\10\\0011' .. ("x"):rep(59) .. '%.%.%."%)$'), e.message)
-  end)
+  end))
 
   it("trio.sleep: a negative number is a ValueError object with the same format", h.async(function()
     local err = check_arg("ValueError", "trio.sleep", 1, "seconds", trio.sleep, -1)

@@ -314,6 +314,27 @@ describe("scripts/chat_server.lua", function()
     end)
   end)
 
+  it("survives a too long line from a client whose writer is blocked", function()
+    need_host()
+    local server = start("chat_server.lua", "0 127.0.0.1")
+    run_against(server, function()
+      local S = trio.socket
+      local alice <close> = trio.open_tcp_stream("127.0.0.1", server.port)
+      local slow = S.socket()
+      slow:setsockopt(S.SOL_SOCKET, S.SO_RCVBUF, 2048)  -- reads nothing: its writer blocks
+      slow:connect({ "127.0.0.1", server.port })
+      local slow_stream <close> = trio.SocketStream(slow)
+      receive_until(alice, "joined\n")
+      for _ = 1, 20 do alice:send_all(string.rep("a", 4000) .. "\n") end
+      trio.sleep(0.2)
+      slow_stream:send_all(string.rep("x", 5000))  -- no newline
+      receive_until(alice, "left\n")
+      local carol <close> = trio.open_tcp_stream("127.0.0.1", server.port)
+      assert.matches("joined\n", receive_until(alice, "joined\n"))  -- the server still serves
+    end)
+    assert.is_nil(server.stderr:find("BusyResourceError", 1, true), server.stderr)
+  end)
+
   it("closes the receive channel of a client that left", function()
     need_host()
     -- The hook sees the hub's messages as the broadcaster takes them; at "* NAME left"
@@ -496,6 +517,23 @@ describe("scripts/fd_passing.lua", function()
     assert.matches("hook: the accepted socket is closed", err, 1, true)
     assert.matches("fd_passing: OSError: [Errno 32] Broken pipe (injected)", err, 1, true)
     assert.is_nil(err:find("traceback", 1, true), err)
+  end)
+
+  it("reports a child that exits before it connects, at once, and removes the socket file", function()
+    need_host()
+    -- LUA_INIT runs in both processes: the child (arg[1] == "child") exits with status 3
+    local errfile = os.tmpname()
+    local p = io.popen(string.format("LUA_INIT=%s timeout 60 %s %sfd_passing.lua 2>%s; echo \"status $?\"",
+      h.q('if arg and arg[1] == "child" then os.exit(3) end'), LTRIO, SCRIPTS, errfile))
+    local out = p:read("a")
+    p:close()
+    local err = h.slurp(errfile)
+    os.remove(errfile)
+    assert.matches("status 1\n$", out)  -- not 124: no wait for the 10 s deadline
+    assert.matches("fd_passing: the child exited before it answered", err, 1, true)
+    local path = out:match("and (%S+)\n")
+    assert.is_string(path, out)
+    assert.is_false(h.exists(path))
   end)
 end)
 

@@ -67,7 +67,7 @@ return function(trio, core)
   local function describe(v)
     local t = type(v)
     if v ~= v then return "nan" end
-    if t == "string" then return string.format('string "%s"', v) end
+    if t == "string" then return string.format('string "%s"', core and core.printable and core.printable(v) or v) end
     if t == "number" or t == "boolean" then return tostring(v) end
     return t
   end
