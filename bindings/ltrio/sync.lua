@@ -313,7 +313,9 @@ return function(trio, core, util)
       local got = v ~= v and "nan" or type(v) == "number" and tostring(v) or type(v)
       error(newerror("TypeError", ("%s (integer or math.huge expected, got %s)"):format(what, got)), 3)
     end
-    if v < 1 then error(newerror("ValueError", ("%s (at least 1 expected, got %s)"):format(what, tostring(v))), 3) end
+    if v < 1 then
+      error(newerror("ValueError", ("%s (at least 1 expected, got %s)"):format(what, tostring(v))), 3)
+    end
     return math.tointeger(v) or huge
   end
 
