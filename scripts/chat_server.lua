@@ -6,9 +6,11 @@
 -- client sends is broadcast to every other client as "<name> line"; joins and leaves
 -- are announced as "* name joined" / "* name left". A client may pick its name by
 -- sending "/nick NAME". Messages go through memory channels: one shared channel into
--- the broadcaster task, one bounded channel out to each client; a client too slow to
--- keep up with 64 pending lines is disconnected rather than slowing the others, and so
--- is a client that sends a line longer than 4096 bytes.
+-- the broadcaster task, bounded, so that a client sending faster than the room can take
+-- is read more slowly (TCP holds it back) instead of filling the server's memory; and one
+-- bounded channel out to each client, whose writer sends all it has queued at once. A
+-- client too slow to keep up with 256 pending lines is disconnected rather than slowing
+-- the others, and so is a client that sends a line longer than 4096 bytes.
 
 local trio = require "ltrio"
 
@@ -26,10 +28,11 @@ if not port then
   os.exit(2)
 end
 
-local QUEUE = 64
+local QUEUE = 256          -- lines waiting for one client
+local HUB_QUEUE = 64       -- lines waiting for the broadcaster
 local MAX_LINE = 4096      -- bytes without a newline before a client is disconnected
 local clients = {}         -- client -> true; client = {name =, tx =, scope =}
-local hub_tx, hub_rx = trio.open_memory_channel(math.huge)
+local hub_tx, hub_rx = trio.open_memory_channel(HUB_QUEUE)
 
 -- The broadcaster: every message {from = client, text = line} to every other client.
 local function broadcaster()
@@ -43,9 +46,19 @@ local function broadcaster()
   end
 end
 
--- Writes the client's queued lines to its stream.
+-- Writes the client's queued lines to its stream: each send takes every line queued by
+-- then, so the writer keeps up with the broadcaster however many lines come at once.
 local function writer(stream, rx)
-  for text in rx:iter() do stream:send_all(text .. "\n") end
+  for text in rx:iter() do
+    local lines = {text}
+    while #lines < QUEUE do
+      local ok, more = trio.pcall(rx.receive_nowait, rx)
+      if not ok then break end   -- WouldBlock: nothing more queued (or EndOfChannel)
+      lines[#lines + 1] = more
+    end
+    lines[#lines + 1] = ""
+    stream:send_all(table.concat(lines, "\n"))
+  end
 end
 
 -- Posts one line of the client to the hub (or renames the client).
@@ -53,10 +66,10 @@ local function post(client, line)
   line = line:gsub("\r$", "")
   local nick = line:match("^/nick%s+(%S+)")
   if nick then
-    hub_tx:send_nowait{from = client, text = "* " .. client.name .. " is now " .. nick}
+    hub_tx:send{from = client, text = "* " .. client.name .. " is now " .. nick}
     client.name = nick
   elseif line ~= "" then
-    hub_tx:send_nowait{from = client, text = "<" .. client.name .. "> " .. line}
+    hub_tx:send{from = client, text = "<" .. client.name .. "> " .. line}
   end
 end
 
@@ -95,7 +108,7 @@ local function session(stream, client, rx)
 end
 
 -- One task per client. Its channel's receiving end is closed on every exit, a
--- cancellation included; the sending end is closed before the client's "left".
+-- cancellation included; both ends are closed before the client's "left" is posted.
 local function handler(stream)
   local known, peer = trio.pcall(stream.socket.getpeername, stream.socket)
   if not known then   -- reset before it was served: ENOTCONN
@@ -106,11 +119,12 @@ local function handler(stream)
   local rx <close> = receiving_end
   local client = {name = tostring(peer), tx = tx}
   clients[client] = true
-  hub_tx:send_nowait{from = client, text = "* " .. client.name .. " joined"}
+  hub_tx:send{from = client, text = "* " .. client.name .. " joined"}
   local ok, err = trio.pcall(session, stream, client, rx)
   clients[client] = nil
   tx:close()
-  hub_tx:send_nowait{from = client, text = "* " .. client.name .. " left"}
+  rx:close()   -- before the "left" below, which may wait for room in the hub
+  hub_tx:send{from = client, text = "* " .. client.name .. " left"}
   if not ok and not trio.iserror(err, "BrokenResourceError")
       and not trio.iserror(err, "ClosedResourceError") then
     error(err, 0)
