@@ -5,6 +5,10 @@
 -- Tries to connect to every port FROM..TO of HOST, at most CONCURRENCY (default 100)
 -- at a time, each attempt given up after TIMEOUT seconds (default 1). Prints
 -- "PORT open" for each port that accepted, in port order, then a summary line.
+-- A probe that fails for want of a local resource (file descriptors, memory) is tried
+-- again a moment later, not counted as closed. Scanning the ephemeral port range of the
+-- host itself, two probes can connect to each other (or one to itself): such ports are
+-- not reported.
 
 local trio = require "ltrio"
 
@@ -28,15 +32,36 @@ end
 
 local limit = trio.Semaphore(concurrency)
 local open = {}
+local own_ports = {}   -- local ports of the probes that connected
+
+-- Errors that say nothing about the port: this process ran short of something.
+local LOCAL_SHORTAGE = {
+  [trio.errno.EMFILE] = true, [trio.errno.ENFILE] = true,
+  [trio.errno.ENOBUFS] = true, [trio.errno.ENOMEM] = true,
+}
+local function short_of_resources(err)
+  if not trio.iserror(err, "OSError") then return false end
+  if LOCAL_SHORTAGE[err.errno] then return true end
+  for _, attempt in ipairs(err.errors or {}) do   -- open_tcp_stream: one per address
+    if LOCAL_SHORTAGE[attempt.errno] then return true end
+  end
+  return false
+end
 
 -- One probe; the permit the main task acquired for it is released on exit.
 local function probe(port)
   local _ <close> = limit
   trio.move_on_after(timeout, function()
-    local ok, stream = trio.pcall(trio.open_tcp_stream, host, port)
-    if ok then
-      open[#open + 1] = port
-      stream:close()
+    while true do
+      local ok, stream = trio.pcall(trio.open_tcp_stream, host, port)
+      if ok then
+        open[#open + 1] = port
+        own_ports[stream.socket:getsockname()[2]] = true
+        stream:close()
+        return
+      end
+      if not short_of_resources(stream) then return end   -- refused, unreachable: closed
+      trio.sleep(0.1)   -- try again once other probes have given back what they held
     end
   end)
 end
@@ -48,6 +73,12 @@ trio.open_nursery(function(nursery)
   end
 end)
 
+-- A port that was also the local port of one of our own connections was our own probe.
+local found = {}
+for _, port in ipairs(open) do
+  if not own_ports[port] then found[#found + 1] = port end
+end
+open = found
 table.sort(open)
 for _, port in ipairs(open) do print(port .. " open") end
 print(string.format("port_scan: %d of %d ports open on %s", #open, last - first + 1, host))

@@ -267,6 +267,50 @@ describe("scripts/port_scan.lua", function()
     assert.matches("port_scan: %d+ of 11 ports open on 127.0.0.1", out)
   end)
 
+  it("retries a probe that ran out of file descriptors instead of calling the port closed", function()
+    need_host()
+    local server = start("echo_server.lua", "0 127.0.0.1")
+    local p = server.port
+    -- the first attempt on each port fails as if the process had no fd left
+    local out, code, err = run("port_scan.lua", string.format("127.0.0.1 %d %d 3 2", math.max(1, p - 2), p + 2), nil, [[
+      local trio = require "ltrio"
+      local open_tcp_stream, tried = trio.open_tcp_stream, {}
+      trio.open_tcp_stream = function(host, port, ...)
+        if not tried[port] then
+          tried[port] = true
+          local e = trio.OSError("[Errno 24] Too many open files (injected)")
+          e.errno = trio.errno.EMFILE
+          error(e, 0)
+        end
+        return open_tcp_stream(host, port, ...)
+      end
+    ]])
+    server.stop()
+    assert.are.equal(0, code, err)
+    assert.matches("\n?" .. p .. " open\n", out)
+  end)
+
+  it("does not report a port whose connection was one of its own probes", function()
+    need_host()
+    local server = start("echo_server.lua", "0 127.0.0.1")
+    local p = server.port
+    -- the probe of port p+1 "connects" from local port p+1: a TCP self-connect
+    local out, code, err = run("port_scan.lua", string.format("127.0.0.1 %d %d 3 2", p, p + 1), nil, [[
+      local trio = require "ltrio"
+      local open_tcp_stream = trio.open_tcp_stream
+      trio.open_tcp_stream = function(host, port, ...)
+        if port ~= ]] .. (p + 1) .. [[ then return open_tcp_stream(host, port, ...) end
+        local own = {"127.0.0.1", port}
+        return {socket = {getsockname = function() return own end}, close = function() end}
+      end
+    ]])
+    server.stop()
+    assert.are.equal(0, code, err)
+    assert.matches("\n?" .. p .. " open\n", out)
+    assert.is_nil(out:find((p + 1) .. " open", 1, true), out)
+    assert.matches("port_scan: 1 of 2 ports open", out, 1, true)
+  end)
+
   it("rejects FROM > TO, ports outside 0..65535 and a negative timeout", function()
     need_host()
     assert_usage("port_scan.lua", "127.0.0.1 10 1")
