@@ -9,7 +9,10 @@
 --   wrk -t2 -c64 -d10s http://127.0.0.1:PORT/
 --
 -- Request bodies announced by Content-Length are read and ignored, up to 1 GiB (a larger
--- one gets 413, an invalid length 400); a request head is limited to 64 KiB (400).
+-- one gets 413, an invalid length 400); a request head is limited to 64 KiB (400). A
+-- HEAD request gets the headers alone. Request bodies in Transfer-Encoding (chunked) are
+-- not supported: 501, or 400 beside a Content-Length; so is a malformed header line
+-- (400). Each refusal closes the connection.
 
 local trio = require "ltrio"
 
@@ -32,35 +35,54 @@ local RESPONSE = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length:
   "\r\n\r\n" .. BODY
 local RESPONSE_CLOSE = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " ..
   #BODY .. "\r\nConnection: close\r\n\r\n" .. BODY
-local BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-local TOO_LARGE = "HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+-- HEAD: the same headers, no body
+local HEAD_RESPONSE = RESPONSE:sub(1, #RESPONSE - #BODY)
+local HEAD_RESPONSE_CLOSE = RESPONSE_CLOSE:sub(1, #RESPONSE_CLOSE - #BODY)
+local function refusal(status)
+  return "HTTP/1.1 " .. status .. "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+end
+local BAD_REQUEST = refusal("400 Bad Request")
+local TOO_LARGE = refusal("413 Content Too Large")
+local NOT_IMPLEMENTED = refusal("501 Not Implemented")
 local MAX_HEAD = 65536     -- bytes in one request head
 local MAX_BODY = 1 << 30   -- bytes in one request body (discarded as they arrive, never kept)
 
--- Parses one request head; returns keep_alive, body_length, or nil and the response
--- that refuses it: 400 when malformed (a Content-Length that is not digits, or two that
--- differ), 413 when the body would exceed MAX_BODY.
+-- Parses one request head (the request line and header lines, each ending in CRLF);
+-- returns the response due (once the body has been read) and the body length, or the
+-- response that refuses it and nil: 400 when malformed (a header line that is not
+-- "name: value", a name with blanks, a Content-Length that is not digits, two that
+-- differ, one beside Transfer-Encoding), 413 when the body would exceed MAX_BODY, 501 for
+-- a Transfer-Encoding.
 local function parse_head(head)
-  local version = head:match("^%u+ %S+ HTTP/(%d%.%d)\r\n")
-  if not version then return nil, BAD_REQUEST end
-  local lower = head:lower()
-  local connection = lower:match("\r\nconnection:%s*([^\r]*)")
+  local method, version, start = head:match("^(%u+) %S+ HTTP/(%d%.%d)\r\n()")
+  if not method then return BAD_REQUEST end
+  local connection, length, transfer_encoding = "", nil, false
+  for line in head:gmatch("([^\r\n]*)\r\n", start) do
+    local name, value_at = line:match("^([^:%s]+):[ \t]*()")
+    if not name then return BAD_REQUEST end
+    name = name:lower()
+    if name == "content-length" then
+      local digits = line:match("^0*(%d+)[ \t]*$", value_at)   -- leading zeros are allowed
+      if not digits then return BAD_REQUEST end
+      local n = #digits <= 15 and tonumber(digits) or math.huge   -- an integer, never a float
+      if n > MAX_BODY then return TOO_LARGE end
+      if length and length ~= n then return BAD_REQUEST end
+      length = n
+    elseif name == "transfer-encoding" then
+      transfer_encoding = true
+    elseif name == "connection" then
+      connection = connection .. "," .. line:sub(value_at):lower()
+    end
+  end
+  if transfer_encoding then return length and BAD_REQUEST or NOT_IMPLEMENTED end
   local keep_alive
   if version == "1.0" then
-    keep_alive = connection ~= nil and connection:find("keep%-alive") ~= nil
+    keep_alive = connection:find("keep%-alive") ~= nil
   else
-    keep_alive = not (connection and connection:find("close"))
+    keep_alive = not connection:find("close")
   end
-  local length
-  for value in lower:gmatch("\r\ncontent%-length:[ \t]*([^\r]*)") do
-    local digits = value:match("^(%d+)[ \t]*$")
-    if not digits then return nil, BAD_REQUEST end
-    local n = #digits <= 15 and tonumber(digits) or math.huge   -- an integer, never a float
-    if n > MAX_BODY then return nil, TOO_LARGE end
-    if length and length ~= n then return nil, BAD_REQUEST end
-    length = n
-  end
-  return keep_alive, length or 0
+  if method == "HEAD" then return keep_alive and HEAD_RESPONSE or HEAD_RESPONSE_CLOSE, length or 0 end
+  return keep_alive and RESPONSE or RESPONSE_CLOSE, length or 0
 end
 
 -- Answers the requests of one connection in order. The bytes not yet parsed are
@@ -68,6 +90,7 @@ end
 -- off in 'skip' as it arrives, and 'answer' is the response due once it has all come.
 local function serve(stream)
   local buffer, pos = "", 1
+  local searched = 1   -- where to look for the end of the head: bytes before it were searched
   local skip, answer = 0, nil
   while true do
     local out = {}   -- the responses due, sent in one batch
@@ -77,26 +100,30 @@ local function serve(stream)
         pos, skip = pos + n, skip - n
         if skip > 0 then break end   -- the body has not all arrived
         out[#out + 1] = answer
-        if answer == RESPONSE_CLOSE then
+        if answer == RESPONSE_CLOSE or answer == HEAD_RESPONSE_CLOSE then
           stream:send_all(table.concat(out))
           return
         end
         answer = nil
       end
-      local head_end = buffer:find("\r\n\r\n", pos, true)
+      local head_end = buffer:find("\r\n\r\n", math.max(pos, searched), true)
       local head_size = head_end and head_end + 4 - pos or #buffer - pos + 1
-      if not head_end and head_size <= MAX_HEAD then break end   -- more of the head to come
-      local keep_alive, length = nil, BAD_REQUEST
-      if head_size <= MAX_HEAD then keep_alive, length = parse_head(buffer:sub(pos, head_end + 1)) end
-      if keep_alive == nil then   -- refused: 'length' is the response
-        out[#out + 1] = length
+      if not head_end and head_size <= MAX_HEAD then   -- more of the head to come
+        searched = math.max(pos, #buffer - 2)   -- the next search starts where this one ended
+        break
+      end
+      local response, length = BAD_REQUEST, nil
+      if head_size <= MAX_HEAD then response, length = parse_head(buffer:sub(pos, head_end + 1)) end
+      if not length then   -- refused
+        out[#out + 1] = response
         stream:send_all(table.concat(out))
         return
       end
-      pos, skip = head_end + 4, length
-      answer = keep_alive and RESPONSE or RESPONSE_CLOSE
+      pos, skip, searched = head_end + 4, length, 1
+      answer = response
     end
     if #out > 0 then stream:send_all(#out == 1 and out[1] or table.concat(out)) end
+    if pos > 1 then searched = math.max(1, searched - pos + 1) end
     buffer = pos > #buffer and "" or buffer:sub(pos)
     pos = 1
     local data = stream:receive_some(16384)

@@ -511,6 +511,39 @@ describe("scripts/http_hello.lua", function()
     end)
   end)
 
+  it("answers HEAD with the headers alone, and accepts a Content-Length with leading zeros", function()
+    need_host()
+    local server = start("http_hello.lua", "0 127.0.0.1")
+    run_against(server, function()
+      local c <close> = trio.open_tcp_stream("127.0.0.1", server.port)
+      c:send_all("HEAD / HTTP/1.1\r\nHost: x\r\n\r\nPOST / HTTP/1.1\r\nContent-Length: 0000000000000000005\r\n\r\n" ..
+        "helloGET / HTTP/1.1\r\nConnection:\r\nX: close\r\n\r\n")
+      local head_only = RESPONSE:gsub("Hello, world\n$", "")
+      local got = receive_until(c, "world\n.*world\n")
+      assert.matches("^" .. head_only .. RESPONSE .. RESPONSE .. "$", got)   -- and still open
+    end)
+  end)
+
+  it("refuses Transfer-Encoding and malformed header lines, and closes", function()
+    need_host()
+    local server = start("http_hello.lua", "0 127.0.0.1")
+    run_against(server, function()
+      local cases = {
+        {"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", "501"},
+        {"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\nabcd", "400"},
+        {"Content-Length : 18\r\n\r\nGET / HTTP/1.1\r\n\r\n", "400"},   -- a blank before the colon
+        {"no colon here\r\n\r\n", "400"},
+        {" folded\r\n\r\n", "400"},
+      }
+      for _, case in ipairs(cases) do
+        local c <close> = trio.open_tcp_stream("127.0.0.1", server.port)
+        c:send_all("POST /x HTTP/1.1\r\nHost: x\r\n" .. case[1])
+        local got = receive_until(c, "\0")   -- no NUL comes: reads to EOF
+        assert.matches("^HTTP/1.1 " .. case[2] .. " [^\r]*\r\n.*Connection: close\r\n\r\n$", got)
+      end
+    end)
+  end)
+
   it("still answers a head over 64 KiB with 400 and closes", function()
     need_host()
     local server = start("http_hello.lua", "0 127.0.0.1")
