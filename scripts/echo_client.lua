@@ -3,7 +3,9 @@
 --   ltrio scripts/echo_client.lua HOST PORT [message...]
 --
 -- Each message (or, with none, each line of standard input) is sent as one line; the
--- client waits for its echo and prints it. Exits with status 1 if the server goes away.
+-- client waits for its echo and prints it. Exits with status 1 if the server goes away,
+-- sends no line back within 10 seconds, or sends a line far longer than the message;
+-- with status 2 if a message given as an argument holds a newline.
 
 local trio = require "ltrio"
 
@@ -20,22 +22,40 @@ if not host or not port then
   os.exit(2)
 end
 
+local REPLY_TIMEOUT = 10   -- seconds to wait for each echo
+
 local messages = {}
-for i = 3, #arg do messages[#messages + 1] = arg[i] end
+for i = 3, #arg do
+  if arg[i]:find("\n", 1, true) then
+    io.stderr:write("echo_client: message ", i - 2, " holds a newline: it would be two lines\n")
+    os.exit(2)
+  end
+  messages[#messages + 1] = arg[i]
+end
 if #messages == 0 then
   for line in io.lines() do messages[#messages + 1] = line end
 end
 
 -- Reads from 'stream' until one whole line has arrived; returns it without its
--- newline, and what arrived beyond it.
-local function receive_line(stream, pending)
-  while true do
-    local nl = pending:find("\n", 1, true)
-    if nl then return pending:sub(1, nl - 1), pending:sub(nl + 1) end
+-- newline, and what arrived beyond it. Each chunk is searched once, and a line longer
+-- than 'limit' bytes is an error: a broken server cannot make the client buffer or
+-- search without end.
+local function receive_line(stream, pending, limit)
+  local parts, size = {pending}, #pending
+  local nl = pending:find("\n", 1, true)
+  while not nl do
+    if size > limit then
+      error(trio.BrokenResourceError("the server sent a line of more than " .. limit .. " bytes"), 0)
+    end
     local data = stream:receive_some()
     if data == "" then error(trio.BrokenResourceError("the server closed the connection"), 0) end
-    pending = pending .. data
+    parts[#parts + 1] = data
+    nl = data:find("\n", 1, true)
+    if nl then nl = size + nl end
+    size = size + #data
   end
+  local all = table.concat(parts)
+  return all:sub(1, nl - 1), all:sub(nl + 1)
 end
 
 local function exchange()
@@ -44,7 +64,7 @@ local function exchange()
   for _, message in ipairs(messages) do
     stream:send_all(message .. "\n")
     local line
-    line, pending = receive_line(stream, pending)
+    line, pending = trio.fail_after(REPLY_TIMEOUT, receive_line, stream, pending, math.max(65536, 2 * #message))
     print(line)
   end
   stream:send_eof()
@@ -54,7 +74,7 @@ end
 local ok, err = trio.pcall(exchange)
 if not ok then
   if not (trio.iserror(err, "OSError") or trio.iserror(err, "BrokenResourceError")
-      or trio.iserror(err, "ClosedResourceError")) then
+      or trio.iserror(err, "ClosedResourceError") or trio.iserror(err, "TooSlowError")) then
     error(err, 0)
   end
   io.stdout:flush()

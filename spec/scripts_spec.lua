@@ -109,6 +109,39 @@ describe("scripts/echo_server.lua and scripts/echo_client.lua", function()
     assert.are.equal("one\ntwo\n", out)
   end)
 
+  it("the client refuses a message holding a newline, and a server that floods it", function()
+    need_host()
+    local _, code, err = run("echo_client.lua", "127.0.0.1 1 " .. h.q("a\nb"))
+    assert.are.equal(2, code)
+    assert.matches("message 1 holds a newline", err, 1, true)
+    -- a server that answers with 8 MiB and no newline: status 1 once 64 KiB have come
+    local out
+    trio.run(function()
+      local flooding <close> = trio.open_tcp_listeners(0, { host = "127.0.0.1" })[1]
+      local port = flooding.socket:getsockname()[2]
+      trio.open_nursery(function(nursery)
+        nursery:start_soon(function()
+          local s <close> = flooding:accept()
+          trio.pcall(s.send_all, s, string.rep("x", 8 << 20))
+        end)
+        local p = io.popen(string.format("timeout 60 %s %secho_client.lua 127.0.0.1 %d hi 2>&1; echo \"status $?\"",
+          LTRIO, SCRIPTS, port))
+        local stream <close> = trio.lowlevel.FdStream(p)
+        local parts = {}
+        while true do
+          local data = stream:receive_some()
+          if data == "" then break end
+          parts[#parts + 1] = data
+        end
+        p:close()
+        out = table.concat(parts)
+        nursery.cancel_scope:cancel()
+      end)
+    end)
+    assert.matches("the server sent a line of more than 65536 bytes", out, 1, true)
+    assert.matches("status 1\n$", out)
+  end)
+
   it("the server survives a client's reset and keeps serving", function()
     need_host()
     local server = start("echo_server.lua", "0 127.0.0.1")
