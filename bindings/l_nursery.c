@@ -53,41 +53,31 @@ static void done_check(lua_State *L, l_nursery_t *n) {
 
 /* ---- carried Cancelled: a nursery that re-raises errors beside a Cancelled it
 ** cannot catch (an outer scope's) drops the Cancelled, but the task "carries" it with
-** the error it raised, as Trio's group holds both. The scope that would have caught it
-** (its target) records cancelled_caught when that error leaves it (CancelScope:run); a
+** the error it raised, as Trio's group holds both. The first scope that catches a
+** Cancelled when that error leaves it records cancelled_caught (CancelScope:run); a
 ** nursery that receives that error counts it as a Cancelled; trio.pcall does not catch
-** it (Trio's `except Exception` does not catch such a group). The registry table at
-** &carried_key maps a carrying task (light userdata) to {error, target scope}. */
+** it (Trio's `except Exception` does not catch such a group). A scope that catches,
+** left in any way, ends the carry: no Cancelled goes past it. The registry table at
+** &carried_key maps a carrying task (light userdata) to its error. */
 static const char carried_key = 0;
 
-/* 1 if task 't' carries a Cancelled with the error at 'err', for scope 'target' (NULL:
-** any). */
-static int carries(lua_State *L, task_t *t, int err, const lt_scope_t *target) {
+/* 1 if task 't' carries a Cancelled with the error at 'err'. */
+static int carries(lua_State *L, task_t *t, int err) {
   if (!t->carries_cancel) return 0;
   err = lua_absindex(L, err);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &carried_key);
   lua_rawgetp(L, -1, t);
-  lua_rawgeti(L, -1, 1);
-  lua_rawgeti(L, -2, 2);
-  int same = lua_rawequal(L, -2, err) && (target == NULL || lua_touserdata(L, -1) == target);
-  lua_pop(L, 4);
+  int same = lua_rawequal(L, -1, err);
+  lua_pop(L, 2);
   return same;
 }
 
-/* Task 't' carries a Cancelled with the error at 'err' (0: carries none), for the
-** scope that catches a Cancelled where the task is now. */
+/* Task 't' carries a Cancelled with the error at 'err' (0: carries none). */
 static void set_carried(lua_State *L, task_t *t, int err) {
   if (err == 0 && !t->carries_cancel) return;
   lua_rawgetp(L, LUA_REGISTRYINDEX, &carried_key);
-  if (err != 0) {
-    lua_createtable(L, 2, 0);
-    lua_pushvalue(L, err);
-    lua_rawseti(L, -2, 1);
-    lua_pushlightuserdata(L, lt_scope_catcher(t->base.task.scope));
-    lua_rawseti(L, -2, 2);
-  } else {
-    lua_pushnil(L);
-  }
+  if (err != 0) lua_pushvalue(L, err);
+  else lua_pushnil(L);
   lua_rawsetp(L, -2, t);
   lua_pop(L, 1);
   t->carries_cancel = err != 0;
@@ -95,9 +85,7 @@ static void set_carried(lua_State *L, task_t *t, int err) {
 
 void l_carried_clear(lua_State *L, task_t *t) { set_carried(L, t, 0); }
 
-int l_carries(lua_State *L, task_t *t, int err, const lt_scope_t *target) {
-  return carries(L, t, err, target);
-}
+int l_carries(lua_State *L, task_t *t, int err) { return carries(L, t, err); }
 
 /* core.carry(err): the running task carries a Cancelled with err; core.carry() ends it. */
 static int l_core_carry(lua_State *L) {
@@ -113,7 +101,7 @@ static void record_error(lua_State *L, l_nursery_t *n, int nidx, int err, task_t
     n->saw_cancelled = 1;
     return;
   }
-  if (carries(L, by, err, NULL)) {  /* the Cancelled reaches this nursery with the error */
+  if (carries(L, by, err)) {  /* the Cancelled reaches this nursery with the error */
     n->saw_cancelled = 1;
     set_carried(L, by, 0);
   }
@@ -200,6 +188,7 @@ static int nursery_wait_k(lua_State *L, int status, lua_KContext ctx) {
   if (n->interrupted) t->task.interrupt = 0;
   n->closed = 1;
   int caught = lt_scope_exit(n->scope, &t->task, n->saw_cancelled);
+  if (caught) l_carried_clear(L, lt_container_of(t, task_t, base));  /* nothing goes past it */
   scope_ud_t *s = lt_container_of(n->scope, scope_ud_t, s);
   l_unanchor(L, &s->ref);
   lua_pushboolean(L, caught);

@@ -129,20 +129,17 @@ static int l_core_scope_enter(lua_State *L) {
 }
 
 /* core.scope_exit(cs, cancelled [, err]) -> caught: 'err' is the error leaving the
-** scope; one that carries a Cancelled for this scope (l_nursery.c) counts as one.
+** scope; one that carries a Cancelled (l_nursery.c) counts as one if the scope catches.
 ** [-0, +1, e] */
 static int l_core_scope_exit(lua_State *L) {
   scope_ud_t *s = checkscope(L, 1, "CancelScope:run");
   l_task_t *t = l_checktask(L, "CancelScope:run");
   if (t->task.scope != &s->s)
     return l_raisef(L, "RuntimeError", "CancelScope:run: cancel scope stack corrupted");
-  int cancelled = lua_toboolean(L, 2);
   task_t *task = lt_container_of(t, task_t, base);
-  if (!cancelled && lua_gettop(L) >= 3 && l_carries(L, task, 3, &s->s)) {
-    cancelled = 1;  /* caught here: the error goes on alone */
-    l_carried_clear(L, task);
-  }
+  int cancelled = lua_toboolean(L, 2) || (lua_gettop(L) >= 3 && l_carries(L, task, 3));
   int caught = lt_scope_exit(&s->s, &t->task, cancelled);
+  if (caught) l_carried_clear(L, task);  /* a carried Cancelled stops here: the error goes on alone */
   l_unanchor(L, &s->ref);
   lua_pushboolean(L, caught);
   return 1;

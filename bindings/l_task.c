@@ -818,7 +818,7 @@ static void forget_errinfo(lua_State *L, int idx) {
 static int pcall_k(lua_State *L, int status, lua_KContext extra) {
   if (status != LUA_OK && status != LUA_YIELD) {
     if (l_iserror(L, -1, "Cancelled") || holds_interrupt(L, -1, 0)) return lua_error(L);
-    if (running != NULL && running->base.L == L && l_carries(L, running, -1, NULL))
+    if (running != NULL && running->base.L == L && l_carries(L, running, -1))
       return lua_error(L);  /* it carries a Cancelled: as a group holding one */
     forget_errinfo(L, -1);
     lua_pushboolean(L, 0);

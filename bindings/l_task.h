@@ -75,9 +75,9 @@ void l_task_run_ended(lua_State *L);
 ** that still has children moves under 'base' and counts as a child of 'holder' (the
 ** nursery whose scope 'base' is, or NULL), which so stays open until it closes. */
 void l_leave_scopes(lua_State *L, lt_task_t *et, lt_scope_t *base, l_nursery_t *holder);
-/* 1 if task 't' carries a Cancelled with the error at 'err' for scope 'target' (NULL:
-** for any); l_carried_clear forgets what it carries (l_nursery.c). */
-int l_carries(lua_State *L, task_t *t, int err, const lt_scope_t *target);
+/* 1 if task 't' carries a Cancelled with the error at 'err'; l_carried_clear forgets
+** what it carries (l_nursery.c). */
+int l_carries(lua_State *L, task_t *t, int err);
 void l_carried_clear(lua_State *L, task_t *t);
 /* The running task of the current step, or NULL. */
 task_t *l_running(void);

@@ -102,12 +102,6 @@ static int catches_cancelled(const lt_scope_t *s) {
   return lt_scope_cancelled(s) && !visible_above;
 }
 
-lt_scope_t *lt_scope_catcher(lt_scope_t *s) {
-  for (; s != NULL; s = s->parent)
-    if (catches_cancelled(s)) return s;
-  return NULL;
-}
-
 int lt_scope_close(lt_scope_t *s, int cancelled) {
   lt_scope_cancel_called(s);
   int catches = catches_cancelled(s);

@@ -58,10 +58,6 @@ void lt_scope_cancel(lt_scope_t *s);
 int lt_scope_set_deadline(lt_scope_t *s, double deadline);
 void lt_scope_set_shield(lt_scope_t *s, int shield);
 
-/* The scope that would catch a Cancelled raised with 's' innermost (the outermost
-** cancelled scope it can see), or NULL. */
-lt_scope_t *lt_scope_catcher(lt_scope_t *s);
-
 /* 1 if cancel_called here, or an ancestor is cancelled and no shield stands between. */
 int lt_scope_cancelled(const lt_scope_t *s);
 

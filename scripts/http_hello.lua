@@ -55,7 +55,9 @@ local MAX_BODY = 1 << 30   -- bytes in one request body (discarded as they arriv
 -- a Transfer-Encoding.
 local function parse_head(head)
   local method, version, start = head:match("^(%u+) %S+ HTTP/(%d%.%d)\r\n()")
-  if not method then return BAD_REQUEST end
+  if not method or head:find("[^\r]\n") or head:find("\r[^\n]") then
+    return BAD_REQUEST   -- lines end in CRLF, and nothing else holds a CR or an LF
+  end
   local connection, length, transfer_encoding = "", nil, false
   for line in head:gmatch("([^\r\n]*)\r\n", start) do
     local name, value_at = line:match("^([^:%s]+):[ \t]*()")

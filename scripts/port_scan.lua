@@ -32,7 +32,8 @@ end
 
 local limit = trio.Semaphore(concurrency)
 local open = {}
-local own_ports = {}   -- local ports of the probes that connected
+local own_endpoints = {}   -- "addr:port" -> true: the local end of each probe that connected
+local peer_of = {}         -- port -> "addr:port" its probe connected to
 
 -- Errors that say nothing about the port: this process ran short of something.
 local LOCAL_SHORTAGE = {
@@ -56,7 +57,8 @@ local function probe(port)
       local ok, stream = trio.pcall(trio.open_tcp_stream, host, port)
       if ok then
         open[#open + 1] = port
-        own_ports[stream.socket:getsockname()[2]] = true
+        own_endpoints[tostring(stream.socket:getsockname())] = true
+        peer_of[port] = tostring(stream.socket:getpeername())
         stream:close()
         return
       end
@@ -73,10 +75,11 @@ trio.open_nursery(function(nursery)
   end
 end)
 
--- A port that was also the local port of one of our own connections was our own probe.
+-- A probe whose peer was the local end of one of our own connections (itself, or another
+-- probe) met our own socket, not a listener.
 local found = {}
 for _, port in ipairs(open) do
-  if not own_ports[port] then found[#found + 1] = port end
+  if not own_endpoints[peer_of[port]] then found[#found + 1] = port end
 end
 open = found
 table.sort(open)

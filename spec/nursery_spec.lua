@@ -242,11 +242,9 @@ describe("trio.open_nursery: a Cancelled dropped beside errors", function()
     assert.is_true(cs.cancelled_caught)
   end))
 
-  it("only for the scope that would have caught it, once", h.async(function()
-    -- the carried Cancelled belongs to 'outer': an inner scope exiting with the same
-    -- error value, and a later scope with an equal one, record nothing
+  it("for the scope that catches it when the error leaves, once", h.async(function()
+    -- the carried Cancelled stops at 'outer': the inner scope, not cancelled, lets it by
     local outer, inner = trio.CancelScope(), trio.CancelScope()
-    local later = trio.CancelScope { shield = true }  -- so that it would catch a Cancelled
     local ok, err = pcall(outer.run, outer, function()
       inner:run(trio.open_nursery, function(nursery)
         nursery:start_soon(fails_when_cancelled("same"))
@@ -259,20 +257,39 @@ describe("trio.open_nursery: a Cancelled dropped beside errors", function()
     assert.are.equal("same", err)
     assert.is_false(inner.cancelled_caught)
     assert.is_true(outer.cancelled_caught)
-    -- swallowed by a bare pcall inside its target: a later scope there, exiting with an
-    -- equal error, is not the target
-    local target = trio.CancelScope()
-    target:run(function()
+    -- which scope catches is decided as the error leaves: 'y', cancelled after the
+    -- nursery ended, catches it instead of 'x' (as Trio)
+    local x, y = trio.CancelScope(), trio.CancelScope()
+    ok, err = pcall(y.run, y, function()
+      x:run(function()
+        local _, e = pcall(trio.open_nursery, function(nursery)
+          nursery:start_soon(fails_when_cancelled("later"))
+          trio.testing.wait_all_tasks_blocked()
+          x:cancel()
+          trio.sleep_forever()
+        end)
+        y:cancel()
+        error(e, 0)
+      end)
+    end)
+    assert.are.same({ false, "later" }, { ok, err })
+    assert.is_false(x.cancelled_caught)
+    assert.is_true(y.cancelled_caught)
+    -- a scope that catches ends the carry however it is left: afterwards an equal error
+    -- is an ordinary one for trio.pcall and for every scope
+    local z = trio.CancelScope()
+    z:run(function()
       pcall(trio.open_nursery, function(nursery)
-        nursery:start_soon(fails_when_cancelled("same"))
+        nursery:start_soon(fails_when_cancelled("swallowed"))
         trio.testing.wait_all_tasks_blocked()
-        target:cancel()
+        z:cancel()
         trio.sleep_forever()
       end)
-      ok, err = pcall(later.run, later, function() later:cancel(); error("same", 0) end)
     end)
-    assert.are.same({ false, "same" }, { ok, err })
-    assert.is_false(later.cancelled_caught)  -- no Cancelled passed through it
+    assert.are.same({ false, "swallowed" }, { trio.pcall(error, "swallowed", 0) })
+    local w = trio.CancelScope()
+    pcall(w.run, w, function() w:cancel(); error("swallowed", 0) end)
+    assert.is_false(w.cancelled_caught)
   end))
 
   it("a nursery that catches its own cancellation still sets its flag", h.async(function()

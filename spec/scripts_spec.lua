@@ -333,8 +333,9 @@ describe("scripts/port_scan.lua", function()
       local open_tcp_stream = trio.open_tcp_stream
       trio.open_tcp_stream = function(host, port, ...)
         if port ~= ]] .. (p + 1) .. [[ then return open_tcp_stream(host, port, ...) end
-        local own = {"127.0.0.1", port}
-        return {socket = {getsockname = function() return own end}, close = function() end}
+        local here = setmetatable({}, {__tostring = function() return "127.0.0.1:" .. port end})
+        return {socket = {getsockname = function() return here end, getpeername = function() return here end},
+                close = function() end}
       end
     ]])
     server.stop()
@@ -567,6 +568,8 @@ describe("scripts/http_hello.lua", function()
         {"Content-Length : 18\r\n\r\nGET / HTTP/1.1\r\n\r\n", "400"},   -- a blank before the colon
         {"no colon here\r\n\r\n", "400"},
         {" folded\r\n\r\n", "400"},
+        {"Content-Length: 2\nContent-Length: 0\r\n\r\nGET / HTTP/1.1\r\n\r\n", "400"},   -- a bare LF
+        {"X: a\rb\r\n\r\n", "400"},   -- a bare CR
       }
       for _, case in ipairs(cases) do
         local c <close> = trio.open_tcp_stream("127.0.0.1", server.port)
