@@ -95,16 +95,10 @@ int lt_scope_enter(lt_scope_t *s, lt_task_t *t) {
 
 void lt_scope_open(lt_scope_t *s, lt_scope_t *parent) { activate(s, parent); }
 
-/* 1 if a Cancelled leaving 's' stops there: it is effectively cancelled and its
-** parent's cancellation is not visible to it. */
-static int catches_cancelled(const lt_scope_t *s) {
-  int visible_above = !s->shield && s->parent != NULL && lt_scope_cancelled(s->parent);
-  return lt_scope_cancelled(s) && !visible_above;
-}
-
 int lt_scope_close(lt_scope_t *s, int cancelled) {
   lt_scope_cancel_called(s);
-  int catches = catches_cancelled(s);
+  int visible_above = !s->shield && s->parent != NULL && lt_scope_cancelled(s->parent);
+  int catches = lt_scope_cancelled(s) && !visible_above;
   if (cancelled && catches) s->cancelled_caught = 1;
   lt_run_t *r = lt_run_current();
   if (r != NULL) lt_deadlines_remove(&r->deadlines, s);
