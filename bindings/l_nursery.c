@@ -56,17 +56,25 @@ static void done_check(lua_State *L, l_nursery_t *n) {
 ** the error it raised, as Trio's group holds both. The first scope that catches a
 ** Cancelled when that error leaves it records cancelled_caught (CancelScope:run); a
 ** nursery that receives that error counts it as a Cancelled; trio.pcall does not catch
-** it (Trio's `except Exception` does not catch such a group). A scope that catches,
-** left in any way, ends the carry: no Cancelled goes past it. The registry table at
-** &carried_key maps a carrying task (light userdata) to its error. */
+** it (Trio's `except Exception` does not catch such a group). A scope that catches and
+** encloses the place where the carry began ends it however it is left (the error was
+** caught inside: no Cancelled goes past it). The registry table at &carried_key maps a
+** carrying task (light userdata) to {error, lt_scope_entries() when the carry began}. */
 static const char carried_key = 0;
+
+/* Pushes the carry entry of task 't' (it carries). */
+static void push_carry(lua_State *L, task_t *t) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &carried_key);
+  lua_rawgetp(L, -1, t);
+  lua_remove(L, -2);
+}
 
 /* 1 if task 't' carries a Cancelled with the error at 'err'. */
 static int carries(lua_State *L, task_t *t, int err) {
   if (!t->carries_cancel) return 0;
   err = lua_absindex(L, err);
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &carried_key);
-  lua_rawgetp(L, -1, t);
+  push_carry(L, t);
+  lua_rawgeti(L, -1, 1);
   int same = lua_rawequal(L, -1, err);
   lua_pop(L, 2);
   return same;
@@ -76,8 +84,15 @@ static int carries(lua_State *L, task_t *t, int err) {
 static void set_carried(lua_State *L, task_t *t, int err) {
   if (err == 0 && !t->carries_cancel) return;
   lua_rawgetp(L, LUA_REGISTRYINDEX, &carried_key);
-  if (err != 0) lua_pushvalue(L, err);
-  else lua_pushnil(L);
+  if (err != 0) {
+    lua_createtable(L, 2, 0);
+    lua_pushvalue(L, err);
+    lua_rawseti(L, -2, 1);
+    lua_pushinteger(L, (lua_Integer)lt_scope_entries());
+    lua_rawseti(L, -2, 2);
+  } else {
+    lua_pushnil(L);
+  }
   lua_rawsetp(L, -2, t);
   lua_pop(L, 1);
   t->carries_cancel = err != 0;
@@ -86,6 +101,17 @@ static void set_carried(lua_State *L, task_t *t, int err) {
 void l_carried_clear(lua_State *L, task_t *t) { set_carried(L, t, 0); }
 
 int l_carries(lua_State *L, task_t *t, int err) { return carries(L, t, err); }
+
+void l_carry_scope_caught(lua_State *L, task_t *t, const lt_scope_t *s, int passing) {
+  if (!t->carries_cancel) return;
+  if (!passing) {  /* the error was caught inside 's' if 's' encloses where the carry began */
+    push_carry(L, t);
+    lua_rawgeti(L, -1, 2);
+    passing = s->entry_order <= (unsigned long long)lua_tointeger(L, -1);
+    lua_pop(L, 2);
+  }
+  if (passing) set_carried(L, t, 0);
+}
 
 /* core.carry(err): the running task carries a Cancelled with err; core.carry() ends it. */
 static int l_core_carry(lua_State *L) {
@@ -188,7 +214,7 @@ static int nursery_wait_k(lua_State *L, int status, lua_KContext ctx) {
   if (n->interrupted) t->task.interrupt = 0;
   n->closed = 1;
   int caught = lt_scope_exit(n->scope, &t->task, n->saw_cancelled);
-  if (caught) l_carried_clear(L, lt_container_of(t, task_t, base));  /* nothing goes past it */
+  if (caught) l_carry_scope_caught(L, lt_container_of(t, task_t, base), n->scope, 0);
   scope_ud_t *s = lt_container_of(n->scope, scope_ud_t, s);
   l_unanchor(L, &s->ref);
   lua_pushboolean(L, caught);

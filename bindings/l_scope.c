@@ -137,9 +137,9 @@ static int l_core_scope_exit(lua_State *L) {
   if (t->task.scope != &s->s)
     return l_raisef(L, "RuntimeError", "CancelScope:run: cancel scope stack corrupted");
   task_t *task = lt_container_of(t, task_t, base);
-  int cancelled = lua_toboolean(L, 2) || (lua_gettop(L) >= 3 && l_carries(L, task, 3));
-  int caught = lt_scope_exit(&s->s, &t->task, cancelled);
-  if (caught) l_carried_clear(L, task);  /* a carried Cancelled stops here: the error goes on alone */
+  int passing = lua_gettop(L) >= 3 && l_carries(L, task, 3);
+  int caught = lt_scope_exit(&s->s, &t->task, lua_toboolean(L, 2) || passing);
+  if (caught) l_carry_scope_caught(L, task, &s->s, passing);  /* the error goes on alone */
   l_unanchor(L, &s->ref);
   lua_pushboolean(L, caught);
   return 1;

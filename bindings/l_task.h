@@ -79,6 +79,9 @@ void l_leave_scopes(lua_State *L, lt_task_t *et, lt_scope_t *base, l_nursery_t *
 ** what it carries (l_nursery.c). */
 int l_carries(lua_State *L, task_t *t, int err);
 void l_carried_clear(lua_State *L, task_t *t);
+/* Scope 's' of task 't', which catches a Cancelled, was left ('passing': with the error
+** 't' carries): the carry ends if that error left it or was caught inside it. */
+void l_carry_scope_caught(lua_State *L, task_t *t, const lt_scope_t *s, int passing);
 /* The running task of the current step, or NULL. */
 task_t *l_running(void);
 /* Creates a task running fn (at index 'fn') with the 'nargs' values above it,

@@ -68,7 +68,12 @@ static void register_deadline(lt_scope_t *s) {
   }
 }
 
+static unsigned long long entries;  /* scopes entered so far */
+
+unsigned long long lt_scope_entries(void) { return entries; }
+
 static void activate(lt_scope_t *s, lt_scope_t *parent) {
+  s->entry_order = ++entries;
   s->entered = 1;
   s->active = 1;
   s->parent = parent;

@@ -19,7 +19,12 @@ struct lt_scope_s {
   unsigned cancelled_caught : 1;
   unsigned entered : 1;   /* was ever entered (scopes are single use) */
   unsigned active : 1;    /* entered and not yet exited */
+  unsigned long long entry_order;  /* lt_scope_entries() when it was entered */
 };
+
+/* How many scopes have been entered so far (in the process): a scope of a task's
+** chain entered at or before a given count was on the chain at that count. */
+unsigned long long lt_scope_entries(void);
 
 void lt_scope_init(lt_scope_t *s, double deadline, int shield);
 

@@ -292,6 +292,34 @@ describe("trio.open_nursery: a Cancelled dropped beside errors", function()
     assert.is_false(w.cancelled_caught)
   end))
 
+  it("a shielded cleanup scope that catches its own deadline leaves the carry alone", h.async(function()
+    -- cleanup with a timeout while the error unwinds (a <close> handler), or after it was
+    -- caught and before it is raised again: 'x' still catches the Cancelled (as Trio)
+    local function carried(cs, msg)
+      return function()
+        trio.open_nursery(function(nursery)
+          nursery:start_soon(trio.sleep_forever)
+          cs:cancel()
+          error(msg, 0)
+        end)
+      end
+    end
+    local function cleanup() trio.CancelScope { shield = true, deadline = trio.current_time() + 0.01 }:run(trio.sleep, 1) end
+    local x = trio.CancelScope()
+    local ok, err = pcall(x.run, x, function()
+      local _ <close> = setmetatable({}, { __close = cleanup })
+      carried(x, "unwinding")()
+    end)
+    assert.are.same({ false, "unwinding", true }, { ok, err, x.cancelled_caught })
+    local y = trio.CancelScope()
+    ok, err = pcall(y.run, y, function()
+      local _, e = pcall(carried(y, "re-raised"))
+      cleanup()
+      error(e, 0)
+    end)
+    assert.are.same({ false, "re-raised", true }, { ok, err, y.cancelled_caught })
+  end))
+
   it("a nursery that catches its own cancellation still sets its flag", h.async(function()
     local nscope
     local outer = trio.CancelScope()
