@@ -69,8 +69,7 @@ static void push_carry(lua_State *L, task_t *t) {
   lua_remove(L, -2);
 }
 
-/* 1 if task 't' carries a Cancelled with the error at 'err'. */
-static int carries(lua_State *L, task_t *t, int err) {
+int l_carries(lua_State *L, task_t *t, int err) {
   if (!t->carries_cancel) return 0;
   err = lua_absindex(L, err);
   push_carry(L, t);
@@ -100,8 +99,6 @@ static void set_carried(lua_State *L, task_t *t, int err) {
 
 void l_carried_clear(lua_State *L, task_t *t) { set_carried(L, t, 0); }
 
-int l_carries(lua_State *L, task_t *t, int err) { return carries(L, t, err); }
-
 void l_carry_scope_caught(lua_State *L, task_t *t, const lt_scope_t *s, int passing) {
   if (!t->carries_cancel) return;
   if (!passing) {  /* the error was caught inside 's' if 's' encloses where the carry began */
@@ -113,10 +110,11 @@ void l_carry_scope_caught(lua_State *L, task_t *t, const lt_scope_t *s, int pass
   if (passing) set_carried(L, t, 0);
 }
 
-/* core.carry(err): the running task carries a Cancelled with err; core.carry() ends it. */
+/* core.carry(err): the running task carries a Cancelled with err (which may be nil). */
 static int l_core_carry(lua_State *L) {
   l_task_t *t = l_checktask(L, "core.carry");
-  set_carried(L, lt_container_of(t, task_t, base), lua_gettop(L) >= 1 ? 1 : 0);
+  lua_settop(L, 1);
+  set_carried(L, lt_container_of(t, task_t, base), 1);
   return 0;
 }
 
@@ -127,7 +125,7 @@ static void record_error(lua_State *L, l_nursery_t *n, int nidx, int err, task_t
     n->saw_cancelled = 1;
     return;
   }
-  if (carries(L, by, err)) {  /* the Cancelled reaches this nursery with the error */
+  if (l_carries(L, by, err)) {  /* the Cancelled reaches this nursery with the error */
     n->saw_cancelled = 1;
     set_carried(L, by, 0);
   }

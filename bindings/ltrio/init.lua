@@ -8,11 +8,10 @@ local trio = { _VERSION = "0.1.0" }
 local lowlevel, testing = {}, {}
 trio.lowlevel, trio.testing = lowlevel, testing
 
-local select, type, error, pcall, xpcall = select, type, error, pcall, xpcall
+local type, error, pcall, xpcall = type, error, pcall, xpcall
 local getmetatable, setmetatable, tostring = getmetatable, setmetatable, tostring
 local rawgetmetatable = debug.getmetatable
 local pack, unpack = table.pack, table.unpack
-local huge = math.huge
 
 -- ---- errors --------------------------------------------------------------------
 
@@ -154,7 +153,6 @@ lowlevel.cancel_shielded_checkpoint = core.cancel_shielded_checkpoint
 local CancelScope = core.CancelScope
 trio.CancelScope = CancelScope
 local scope_enter, scope_exit, msgh = core.scope_enter, core.scope_exit, core.msgh
-local carry = core.carry
 
 -- scope_exit sees the error too: one that carries a Cancelled (a nursery dropped it
 -- beside this error) makes the scope that catches that Cancelled record
@@ -218,6 +216,7 @@ end
 -- ---- nurseries ------------------------------------------------------------------------
 
 local nursery_open, nursery_record, nursery_wait = core.nursery_open, core.nursery_record, core.nursery_wait
+local carry = core.carry
 
 local function nursery_finish(n, ok, ...)
   if not ok then nursery_record(n, (...)) end
