@@ -525,7 +525,8 @@ return function(trio, core, util)
       valueerror("trio.open_memory_channel", 1, "max_buffer", "at most 2^31-1, or math.huge", max_buffer)
     end
     local state = {
-      max = max_buffer, buf = {}, head = 1, tail = 0,
+      max = math.tointeger(max_buffer) or max_buffer,  -- 1.0 counts as 1; math.huge stays
+      buf = {}, head = 1, tail = 0,
       senders = new_queue(), receivers = new_queue(), open_send = 1, open_recv = 1,
     }
     return setmetatable({ _s = state, _closed = false, _waiting = false }, SendChannel),
