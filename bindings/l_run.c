@@ -110,6 +110,10 @@ static void record_failure(lua_State *L, int err) {
 static int l_core_run(lua_State *L) {
   const char *fname = luaL_checkstring(L, 1);
   if (lt_run_current() != NULL || ending) {  /* ending: a __gc during another run's end */
+    if (host_mode && strcmp(fname, "trio.run_with") == 0)  /* a clock or instruments are lost */
+      return l_raisef(L, "RuntimeError",
+                      "%s: the script already is the main task of a run, on the real clock and "
+                      "without instruments; run it with lua5.4 to choose them", fname);
     if (host_mode)
       return l_raisef(L, "RuntimeError",
                       "%s: the script already is the main task of a run; call main() directly", fname);

@@ -1,9 +1,9 @@
 -- chat_server.lua - a line-based chat room over TCP.
 --
---   ltrio scripts/chat_server.lua PORT [HOST]
+--   ltrio scripts/chat_server.lua [PORT [HOST]]
 --
--- Prints "chat_server: listening on HOST:PORT" (PORT 0 picks a free port). Every line a
--- client sends is broadcast to every other client as "<name> line"; joins and leaves
+-- Prints "chat_server: listening on HOST:PORT" (PORT 0, the default, picks a free port).
+-- Every line a client sends is broadcast to every other client as "<name> line"; joins and leaves
 -- are announced as "* name joined" / "* name left". A client may pick its name by
 -- sending "/nick NAME". Messages go through memory channels: one shared channel into
 -- the broadcaster task, bounded, so that a client sending faster than the room can take
@@ -23,8 +23,8 @@ end
 
 local port = port_arg(arg[1] or "0")
 local host = arg[2]
-if not port then
-  io.stderr:write("usage: chat_server.lua PORT [HOST]  (PORT in 0..65535; 0 picks a free port)\n")
+if not port or #arg > 2 then
+  io.stderr:write("usage: chat_server.lua [PORT [HOST]]  (PORT in 0..65535, default 0; 0 picks a free port)\n")
   os.exit(2)
 end
 
@@ -107,23 +107,34 @@ local function session(stream, client, rx)
   if too_long then trio.move_on_after(1, stream.send_all, stream, "* line too long: goodbye\n") end
 end
 
--- One task per client. Its channel's receiving end is closed on every exit, a
--- cancellation included; both ends are closed before the client's "left" is posted.
+-- Puts a client in the room; the returned value's <close> takes it out again.
+local function join(client)
+  clients[client] = true
+  return setmetatable({}, {__close = function() clients[client] = nil end})
+end
+
+-- One task per client. On every exit, a cancellation included, the client leaves the
+-- room and both ends of its channel are closed, before its "left" is posted (which may
+-- wait for room in the hub).
 local function handler(stream)
   local known, peer = trio.pcall(stream.socket.getpeername, stream.socket)
   if not known then   -- reset before it was served: ENOTCONN
     if trio.iserror(peer, "OSError") then return end
     error(peer, 0)
   end
-  local tx, receiving_end = trio.open_memory_channel(QUEUE)
-  local rx <close> = receiving_end
-  local client = {name = tostring(peer), tx = tx}
-  clients[client] = true
-  hub_tx:send{from = client, text = "* " .. client.name .. " joined"}
-  local ok, err = trio.pcall(session, stream, client, rx)
-  clients[client] = nil
-  tx:close()
-  rx:close()   -- before the "left" below, which may wait for room in the hub
+  local name = tostring(peer)
+  local client, ok, err
+  do
+    local sending_end, receiving_end = trio.open_memory_channel(QUEUE)
+    local tx <close> = sending_end
+    local rx <close> = receiving_end
+    client = {name = name, tx = tx}
+    local _ <close> = join(client)
+    ok, err = trio.pcall(function()
+      hub_tx:send{from = client, text = "* " .. name .. " joined"}
+      return session(stream, client, rx)
+    end)
+  end
   hub_tx:send{from = client, text = "* " .. client.name .. " left"}
   if not ok and not trio.iserror(err, "BrokenResourceError")
       and not trio.iserror(err, "ClosedResourceError") then

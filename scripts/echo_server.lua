@@ -1,8 +1,8 @@
 -- echo_server.lua - a TCP echo server: every byte a client sends comes back to it.
 --
---   ltrio scripts/echo_server.lua PORT [HOST]
+--   ltrio scripts/echo_server.lua [PORT [HOST]]
 --
--- PORT 0 picks a free port; the port is printed as "echo_server: listening on HOST:PORT"
+-- PORT 0 (the default) picks a free port; the port is printed as "echo_server: listening on HOST:PORT"
 -- (one line per listener; with no HOST, IPv4 and IPv6 on every address). A client
 -- that resets its connection ends only its own connection, never the server.
 
@@ -17,8 +17,8 @@ end
 
 local port = port_arg(arg[1] or "0")
 local host = arg[2]
-if not port then
-  io.stderr:write("usage: echo_server.lua PORT [HOST]  (PORT in 0..65535; 0 picks a free port)\n")
+if not port or #arg > 2 then
+  io.stderr:write("usage: echo_server.lua [PORT [HOST]]  (PORT in 0..65535, default 0; 0 picks a free port)\n")
   os.exit(2)
 end
 

@@ -137,8 +137,15 @@ local function demo()
   print("fd_passing: ok")
 end
 
-if arg[1] == "child" and arg[2] then
-  child(arg[2])
+if arg[1] == "child" and arg[2] and #arg == 2 then
+  local ok, err = trio.pcall(child, arg[2])
+  if not ok then
+    -- a path nobody listens on, a connection the parent dropped: one line, status 1
+    if not (trio.iserror(err, "OSError") or trio.iserror(err, "BrokenResourceError")
+            or trio.iserror(err, "ClosedResourceError")) then error(err, 0) end
+    io.stderr:write("fd_passing child: " .. tostring(err) .. "\n")
+    os.exit(1)
+  end
 elseif arg[1] == nil then
   demo()
 else

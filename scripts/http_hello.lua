@@ -1,10 +1,10 @@
 -- http_hello.lua - a minimal HTTP/1.1 server that answers "Hello, world" to everything.
 --
---   ltrio scripts/http_hello.lua PORT [HOST]
+--   ltrio scripts/http_hello.lua [PORT [HOST]]
 --
--- Prints "http_hello: listening on HOST:PORT" (PORT 0 picks a free port). Connections
--- are kept alive (HTTP/1.1 default; HTTP/1.0 only with "Connection: keep-alive") and
--- pipelined requests are answered in order, so a load generator can drive it:
+-- Prints "http_hello: listening on HOST:PORT" (PORT defaults to 8080; 0 picks a free
+-- port). Connections are kept alive (HTTP/1.1 default; HTTP/1.0 only with "Connection:
+-- keep-alive") and pipelined requests are answered in order, so a load generator can drive it:
 --
 --   wrk -t2 -c64 -d10s http://127.0.0.1:PORT/
 --
@@ -25,8 +25,8 @@ end
 
 local port = port_arg(arg[1] or "8080")
 local host = arg[2]
-if not port then
-  io.stderr:write("usage: http_hello.lua PORT [HOST]  (PORT in 0..65535; 0 picks a free port)\n")
+if not port or #arg > 2 then
+  io.stderr:write("usage: http_hello.lua [PORT [HOST]]  (PORT in 0..65535, default 8080; 0 picks a free port)\n")
   os.exit(2)
 end
 

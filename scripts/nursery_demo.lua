@@ -4,6 +4,11 @@
 -- functions (trio.sleep, trio.open_nursery, ...) directly.
 local trio = require "ltrio"
 
+if #arg > 0 then
+  io.stderr:write("usage: nursery_demo.lua  (no arguments)\n")
+  os.exit(2)
+end
+
 local t0 = trio.current_time()
 local function say(fmt, ...)
   print(("[%4.2fs] " .. fmt):format(trio.current_time() - t0, ...))

@@ -4,17 +4,19 @@
 -- Starts an echo server on 127.0.0.1 (a free port), then runs CLIENTS clients
 -- (default 6), at most LIMIT (default 2) at a time under a trio.CapacityLimiter. The
 -- server counts its open connections under a trio.Condition; a watcher task waits on it
--- and prints each change, so the output shows the limit at work.
+-- and prints each change, so the output shows the limit at work. Exit status 1 if a
+-- client failed.
 local trio = require "ltrio"
 
 local clients = math.tointeger(tonumber(arg[1] or "6"))
 local limit = math.tointeger(tonumber(arg[2] or "2"))
-if not clients or clients < 1 or not limit or limit < 1 then
+if not clients or clients < 1 or not limit or limit < 1 or #arg > 2 then
   io.stderr:write("usage: sync_demo.lua [CLIENTS] [LIMIT]  (both whole numbers >= 1)\n")
   os.exit(2)
 end
 
 local open_now, most, finished = 0, 0, false
+local failed = false
 local changed = trio.Condition()  -- guards open_now, most and finished
 
 -- Runs fn() holding the condition's lock, then wakes every waiter.
@@ -79,7 +81,10 @@ trio.open_nursery(function(nursery)
   local ok, err = trio.pcall(trio.open_nursery, function(clients_nursery)
     for i = 1, clients do clients_nursery:start_soon(client, i, port) end
   end)
-  if not ok then io.stderr:write("sync_demo: a client failed: ", tostring(err), "\n") end
+  if not ok then
+    io.stderr:write("sync_demo: a client failed: ", tostring(err), "\n")
+    failed = true
+  end
   -- the last handler may still be closing: wait until every connection is gone
   local _ <close> = changed:acquire()
   while open_now > 0 do changed:wait() end
@@ -88,3 +93,4 @@ trio.open_nursery(function(nursery)
   print(("%d clients served, at most %d at a time (limit %d)"):format(clients, most, limit))
   nursery.cancel_scope:cancel()  -- stops the server
 end)
+if failed then os.exit(1) end

@@ -289,6 +289,16 @@ int luaopen_probe(lua_State *L) {
     assert.truthy(err:find("main task", 1, true), err)
     assert.truthy(err:find("main()", 1, true), err)
   end)
+
+  it("trio.run_with raises RuntimeError saying the host's run has the real clock", function()
+    need_bin()
+    local status, out, err = host("-e " .. q("local trio = require 'ltrio'; " ..
+      "trio.run_with({clock = trio.testing.MockClock()}, function() print('ran') end)"))
+    assert.are.equal(1, status)
+    assert.are.equal("", out)
+    assert.truthy(err:find("RuntimeError: trio.run_with: the script already is the main task of a run, " ..
+      "on the real clock and without instruments; run it with lua5.4", 1, true), err)
+  end)
 end)
 
 describe("ltrio (host binary) Ctrl-C", function()

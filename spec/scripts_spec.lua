@@ -177,6 +177,13 @@ describe("scripts/echo_server.lua and scripts/echo_client.lua", function()
       assert_usage("echo_client.lua", "127.0.0.1 " .. port .. " x")
     end
   end)
+
+  it("reject arguments beyond PORT HOST with a usage message", function()
+    need_host()
+    for _, script in ipairs{"echo_server.lua", "chat_server.lua", "http_hello.lua"} do
+      assert_usage(script, "0 127.0.0.1 extra")
+    end
+  end)
 end)
 
 describe("scripts/udp_echo.lua", function()
@@ -227,6 +234,11 @@ describe("the server scripts", function()
 end)
 
 describe("scripts/nursery_demo.lua", function()
+  it("takes no arguments", function()
+    need_host()
+    assert_usage("nursery_demo.lua", "extra")
+  end)
+
   it("runs its five steps in order, each with the outcome it describes", function()
     need_host()
     local out, code, err = run("nursery_demo.lua")
@@ -267,6 +279,7 @@ describe("scripts/sync_demo.lua", function()
     need_host()
     assert_usage("sync_demo.lua", "0")
     assert_usage("sync_demo.lua", "3 x")
+    assert_usage("sync_demo.lua", "3 1 extra")
   end)
 end)
 
@@ -334,8 +347,9 @@ describe("scripts/port_scan.lua", function()
       trio.open_tcp_stream = function(host, port, ...)
         if port ~= ]] .. (p + 1) .. [[ then return open_tcp_stream(host, port, ...) end
         local here = setmetatable({}, {__tostring = function() return "127.0.0.1:" .. port end})
-        return {socket = {getsockname = function() return here end, getpeername = function() return here end},
-                close = function() end}
+        return setmetatable({socket = {getsockname = function() return here end,
+                                       getpeername = function() return here end}},
+                            {__close = function() end})
       end
     ]])
     server.stop()
@@ -352,6 +366,16 @@ describe("scripts/port_scan.lua", function()
     assert_usage("port_scan.lua", "127.0.0.1 65535 65536")
     assert_usage("port_scan.lua", "127.0.0.1 1 10 5 -1")
     assert_usage("port_scan.lua", "127.0.0.1 1 10 0")
+    assert_usage("port_scan.lua", "127.0.0.1 1 10 5 1 extra")
+  end)
+
+  it("stops with one line and status 1 when HOST does not resolve", function()
+    need_host()
+    local out, code, err = run("port_scan.lua", "'' 1 3")   -- an empty name fails at once
+    assert.are.equal(1, code, out .. err)
+    assert.matches("^port_scan: gaierror: ", err)
+    assert.is_nil(err:find("traceback", 1, true), err)
+    assert.are.equal("", out)
   end)
 end)
 
@@ -620,6 +644,16 @@ describe("scripts/fd_passing.lua", function()
     assert.matches("child: received fd", out, 1, true)
     assert.matches('client: got "child process answers: hello from the client\\n"', out, 1, true)
     assert.matches("fd_passing: ok", out, 1, true)
+  end)
+
+  it("as the child, reports a path nobody listens on in one line, status 1", function()
+    need_host()
+    local path = os.tmpname()
+    os.remove(path)   -- a free name: nothing listens there
+    local out, code, err = run("fd_passing.lua", "child " .. path)
+    assert.are.equal(1, code, out .. err)
+    assert.matches("^fd_passing child: OSError: Error connecting to ", err)
+    assert.is_nil(err:find("traceback", 1, true), err)
   end)
 
   it("closes the accepted socket when sendmsg fails, and reports the failure", function()
