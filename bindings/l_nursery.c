@@ -119,10 +119,13 @@ static int l_core_carry(lua_State *L) {
 }
 
 /* Appends the error at 'err', raised by task 'by', to the nursery's list at 'nidx'
-** and cancels the nursery; a Cancelled (or one carried with the error) is noted. */
+** and cancels the nursery; a Cancelled (or one carried with the error) is noted, and
+** cancels the nursery too, as any error of a child does in Trio (the body may not see
+** the scope whose cancellation the child died of: a shield in between). */
 static void record_error(lua_State *L, l_nursery_t *n, int nidx, int err, task_t *by) {
   if (l_iserror(L, err, "Cancelled")) {
     n->saw_cancelled = 1;
+    lt_scope_cancel(n->scope);
     return;
   }
   if (l_carries(L, by, err)) {  /* the Cancelled reaches this nursery with the error */

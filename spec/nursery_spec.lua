@@ -128,6 +128,42 @@ describe("trio.open_nursery", function()
     assert.are.equal(10, trio.current_time())
   end))
 
+  -- Trio's Nursery._add_exc cancels the nursery for any child error, a Cancelled included.
+  it("a child that dies of an outer cancellation cancels the nursery", h.async_mock(function()
+    local cancel_called
+    trio.move_on_after(1, function()
+      trio.open_nursery(function(nursery)
+        nursery:start_soon(trio.sleep_forever)   -- dies of the move_on's Cancelled at t=1
+        trio.CancelScope{shield = true}:run(trio.sleep, 2)
+        cancel_called = nursery.cancel_scope.cancel_called
+      end)
+    end)
+    assert.is_true(cancel_called)
+    assert.are.equal(2, trio.current_time())   -- the shielded sleep ran to its end
+  end))
+
+  it("so a body that no longer sees the outer cancellation is cancelled by the nursery", h.async_mock(function()
+    local outer, mid = trio.CancelScope(), trio.CancelScope{deadline = 100}
+    local returned = false
+    outer:run(function()
+      mid:run(function()
+        trio.open_nursery(function(nursery)
+          nursery:start_soon(trio.sleep_forever)
+          trio.sleep(1)
+          outer:cancel()      -- the child dies of it at its next step
+          mid.shield = true   -- the body no longer sees outer's cancellation
+          trio.sleep(5)       -- but the nursery's own: cancelled at t=1
+        end)
+        returned = true
+      end)
+    end)
+    -- as Trio: the nursery's scope caught it (the outer one was hidden by the shield)
+    assert.is_true(returned)
+    assert.are.equal(1, trio.current_time())
+    assert.is_false(outer.cancelled_caught)
+    assert.is_false(mid.cancelled_caught)
+  end))
+
   it("nursery.cancel_scope.deadline cancels the nursery when it passes", h.async_mock(function()
     local scope
     local r = table.pack(trio.open_nursery(function(nursery)
