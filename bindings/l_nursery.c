@@ -118,14 +118,14 @@ static int l_core_carry(lua_State *L) {
   return 0;
 }
 
-/* Appends the error at 'err', raised by task 'by', to the nursery's list at 'nidx'
-** and cancels the nursery; a Cancelled (or one carried with the error) is noted, and
-** cancels the nursery too, as any error of a child does in Trio (the body may not see
-** the scope whose cancellation the child died of: a shield in between). */
+/* Cancels the nursery, as Trio does for any error of a child, a Cancelled included (the
+** body may not see the scope the child died of: a shield in between), and appends the
+** error at 'err', raised by task 'by', to the nursery's list at 'nidx'; a Cancelled (or
+** one carried with the error) is noted instead. */
 static void record_error(lua_State *L, l_nursery_t *n, int nidx, int err, task_t *by) {
+  lt_scope_cancel(n->scope);
   if (l_iserror(L, err, "Cancelled")) {
     n->saw_cancelled = 1;
-    lt_scope_cancel(n->scope);
     return;
   }
   if (l_carries(L, by, err)) {  /* the Cancelled reaches this nursery with the error */
@@ -141,7 +141,6 @@ static void record_error(lua_State *L, l_nursery_t *n, int nidx, int err, task_t
   lua_pushvalue(L, err);
   lua_rawseti(L, -2, count);
   lua_pop(L, 1);
-  lt_scope_cancel(n->scope);
 }
 
 void l_nursery_child_done(lua_State *L, task_t *t, int err_idx) {

@@ -3,9 +3,9 @@
 --   ltrio scripts/chat_server.lua [PORT [HOST]]
 --
 -- Prints "chat_server: listening on HOST:PORT" (PORT 0, the default, picks a free port).
--- Every line a client sends is broadcast to every other client as "<name> line"; joins and leaves
--- are announced as "* name joined" / "* name left". A client may pick its name by
--- sending "/nick NAME". Messages go through memory channels: one shared channel into
+-- Every line a client sends is broadcast to every other client as "<name> line"; joins
+-- and leaves are announced as "* name joined" / "* name left". A client may pick its name
+-- by sending "/nick NAME". Messages go through memory channels: one shared channel into
 -- the broadcaster task, bounded, so that a client sending faster than the room can take
 -- is read more slowly (TCP holds it back) instead of filling the server's memory; and one
 -- bounded channel out to each client, whose writer sends all it has queued at once. A

@@ -2,9 +2,9 @@
 --
 --   ltrio scripts/echo_server.lua [PORT [HOST]]
 --
--- PORT 0 (the default) picks a free port; the port is printed as "echo_server: listening on HOST:PORT"
--- (one line per listener; with no HOST, IPv4 and IPv6 on every address). A client
--- that resets its connection ends only its own connection, never the server.
+-- PORT 0 (the default) picks a free port; the port is printed as "echo_server: listening
+-- on HOST:PORT" (one line per listener; with no HOST, IPv4 and IPv6 on every address). A
+-- client that resets its connection ends only its own connection, never the server.
 
 local trio = require "ltrio"
 

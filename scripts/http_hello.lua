@@ -4,7 +4,8 @@
 --
 -- Prints "http_hello: listening on HOST:PORT" (PORT defaults to 8080; 0 picks a free
 -- port). Connections are kept alive (HTTP/1.1 default; HTTP/1.0 only with "Connection:
--- keep-alive") and pipelined requests are answered in order, so a load generator can drive it:
+-- keep-alive") and pipelined requests are answered in order, so a load generator can
+-- drive it:
 --
 --   wrk -t2 -c64 -d10s http://127.0.0.1:PORT/
 --

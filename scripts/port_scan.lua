@@ -64,8 +64,8 @@ end
 -- reset the connection (getpeername then fails): the port accepted all the same.
 local function record(port, sock)
   open[#open + 1] = port
-  local got_local, here = pcall(sock.getsockname, sock)   -- synchronous calls
-  local got_peer, there = pcall(sock.getpeername, sock)
+  local got_local, here = trio.pcall(sock.getsockname, sock)
+  local got_peer, there = trio.pcall(sock.getpeername, sock)
   if got_local then own_endpoints[tostring(here)] = true end
   if got_peer then peer_of[port] = tostring(there) end
 end
