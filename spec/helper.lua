@@ -208,6 +208,16 @@ function h.yields(fn, ...)
   return seen
 end
 
+-- Trio's assert_checkpoints: asserts that fn(...) yields to the scheduler; returns its
+-- results. The failure names the caller's line.
+function h.assert_checkpoints(fn, ...)
+  local args, res = table.pack(...), nil
+  local caller = debug.getinfo(2, "Sl")
+  luassert.is_true(h.yields(function() res = table.pack(fn(table.unpack(args, 1, args.n))) end),
+    "expected a checkpoint (assert_checkpoints at " .. caller.short_src .. ":" .. caller.currentline .. ")")
+  return table.unpack(res, 1, res.n)
+end
+
 -- True if fn(...) blocks: it is still waiting once every other task is blocked
 -- (it is then cancelled). False if it returns by itself; its error is re-raised.
 function h.blocks(fn, ...)
@@ -393,4 +403,29 @@ for name, mod in pairs(package.loaded) do
 end
 reg[REGKEY] = h
 package.loaded["spec.helper"] = h
+-- ---------------------------------------------------------------------------
+-- Small shared values.
+
+-- The set of the values of an array: {v = true, ...}.
+function h.set_of(list)
+  local s = {}
+  for _, v in ipairs(list) do s[v] = true end
+  return s
+end
+
+-- A connected AF_UNIX pair of SocketStreams (socketpair).
+function h.unix_stream_pair()
+  local a, b = trio.socket.socketpair()
+  return trio.SocketStream(a), trio.SocketStream(b)
+end
+
+-- A value whose <close> closes every object given (Python's `with a, b:`; Lua allows
+-- one <close> per local statement).
+function h.closing(...)
+  local objects = table.pack(...)
+  return setmetatable({}, { __close = function()
+    for i = 1, objects.n do objects[i]:close() end
+  end })
+end
+
 return h

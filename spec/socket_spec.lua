@@ -15,13 +15,7 @@ local function tcp_pair()
   return c, s
 end
 
--- Closes every socket it is given when it goes out of scope (one <close> per local).
-local function closing(...)
-  local socks = table.pack(...)
-  return setmetatable({}, { __close = function()
-    for i = 1, socks.n do socks[i]:close() end
-  end })
-end
+local closing = h.closing
 
 local function cloexec(fd)
   -- /proc/self/fdinfo/N: "flags: 0nnnnnnn" in octal; O_CLOEXEC is 02000000

@@ -15,11 +15,7 @@ local function tcp_pair()
   return client, server
 end
 
--- A connected AF_UNIX pair of streams.
-local function unix_pair()
-  local a, b = socket.socketpair()
-  return trio.SocketStream(a), trio.SocketStream(b)
-end
+local unix_pair = h.unix_stream_pair
 
 -- A fresh path for an AF_UNIX socket (nothing exists there).
 local function tmp_path()
@@ -28,13 +24,7 @@ local function tmp_path()
   return p
 end
 
--- A to-be-closed value that closes every argument (Lua allows one <close> per local list).
-local function closing(...)
-  local objs = table.pack(...)
-  return setmetatable({}, {__close = function()
-    for i = 1, objs.n do objs[i]:close() end
-  end})
-end
+local closing = h.closing
 
 -- Reads from 'stream' until end of file; returns everything.
 local function read_all(stream)

@@ -20,17 +20,9 @@ local trio = require "ltrio"
 local wait_all_tasks_blocked = trio.testing.wait_all_tasks_blocked
 local open_memory_channel = trio.open_memory_channel
 local nan = 0 / 0
+local raises = h.raises
 
-local function raises(class, fn, ...) return h.raises(class, fn, ...) end
-
--- assert_checkpoints: the call yields to the scheduler
-local function assert_checkpoints(fn, ...)
-  local res
-  local args = table.pack(...)
-  assert.is_true(h.yields(function() res = table.pack(fn(table.unpack(args, 1, args.n))) end),
-    "expected a checkpoint")
-  return table.unpack(res, 1, res.n)
-end
+local assert_checkpoints = h.assert_checkpoints
 
 local function collect(r)
   local got = {}
@@ -43,12 +35,7 @@ local function range(a, b) -- Python's list(range(a, b))
   for i = a, b - 1 do t[#t + 1] = i end
   return t
 end
-
-local function set_of(list)
-  local s = {}
-  for _, v in ipairs(list) do s[v] = true end
-  return s
-end
+local set_of = h.set_of
 
 -- ---------------------------------------------------------------------------
 describe("Trio test_channel.py port", function()

@@ -41,8 +41,7 @@ local trio = require "ltrio"
 local wait_all_tasks_blocked = trio.testing.wait_all_tasks_blocked
 local current_task = trio.lowlevel.current_task
 local inf = math.huge
-
-local function raises(class, fn, ...) return h.raises(class, fn, ...) end
+local raises = h.raises
 
 local function is_cancelled(e) return trio.iserror(e, "Cancelled") end
 
@@ -55,10 +54,7 @@ end
 
 -- Trio's sleep_forever helper of test_run.py
 local sleep_forever = trio.sleep_forever
-
-local function assert_checkpoints(fn, ...)
-  assert.is_true(h.yields(fn, ...), "expected a checkpoint")
-end
+local assert_checkpoints = h.assert_checkpoints
 
 -- tutil.check_sequence_matches: items of 'template' are values or sets ({set = {...}});
 -- also checks that nothing is left over.
@@ -77,8 +73,8 @@ local function check_sequence_matches(seq, template)
   end
   assert.are.equal(i - 1, #seq, "extra items in " .. table.concat(seq, ", "))
 end
-
-local function set_of(list)
+-- The values of an array with how often each occurs (a multiset).
+local function counts_of(list)
   local s = {}
   for _, v in ipairs(list) do s[v] = (s[v] or 0) + 1 end
   return s
@@ -225,7 +221,7 @@ describe("Trio test_run.py port: nurseries and errors", function()
       end)
     end
     local err = raises("ErrorGroup", trio.run, main)
-    assert.are.same({ KeyError = 1, ValueError = 1 }, set_of(err.errors))
+    assert.are.same({ KeyError = 1, ValueError = 1 }, counts_of(err.errors))
   end)
 
   it("test_child_crash_wakes_parent", h.async(function()
@@ -1502,7 +1498,7 @@ describe("Trio semantics around the ported tests (verified on Trio 0.22)", funct
       end)
       assert.is_false(ok)
       h.errmatch(e, "ErrorGroup")
-      assert.are.same({ e1 = 1, e2 = 1 }, set_of(e.errors))
+      assert.are.same({ e1 = 1, e2 = 1 }, counts_of(e.errors))
       assert.is_true(outer.cancelled_caught)
     end))
 

@@ -37,19 +37,7 @@ end
 -- ---------------------------------------------------------------------------
 -- Helpers of the port.
 
--- assert_checkpoints: runs fn(...), returns its results; when it returns normally,
--- asserts that it yielded to the scheduler (a sibling started before it has run).
-local function assert_checkpoints(fn, ...)
-  local args = table.pack(...)
-  local res
-  trio.open_nursery(function(nursery)
-    local ran = false
-    nursery:start_soon(function() ran = true end)
-    res = table.pack(fn(table.unpack(args, 1, args.n)))
-    assert(ran, "assert_checkpoints block did not yield!")
-  end)
-  return table.unpack(res, 1, res.n)
-end
+local assert_checkpoints = h.assert_checkpoints
 
 local function oserror(en, msg)
   local e = trio.OSError(msg or ("[Errno " .. tostring(en) .. "] scripted"))
@@ -164,10 +152,7 @@ end
 -- ---------------------------------------------------------------------------
 -- The makers: each returns a connected (send side, receive side) pair.
 
-local function socketpair_streams()
-  local a, b = socket.socketpair()
-  return trio.SocketStream(a), trio.SocketStream(b)
-end
+local socketpair_streams = h.unix_stream_pair
 
 local function tcp_streams()
   local listener = trio.open_tcp_listeners(0, {host = "127.0.0.1"})[1]

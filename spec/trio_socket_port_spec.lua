@@ -19,20 +19,27 @@ local trio = require "ltrio"
 local S = trio.socket
 
 local wait_all_tasks_blocked = trio.testing.wait_all_tasks_blocked
+local raises = h.raises
+local assert_checkpoints = h.assert_checkpoints
 
-local function raises(class, fn, ...) return h.raises(class, fn, ...) end
+local closing = h.closing
 
-local function assert_checkpoints(fn, ...)
-  local line = debug.getinfo(2, "l").currentline
-  assert.is_true(h.yields(fn, ...), "expected a checkpoint (assert_checkpoints at line " .. line .. ")")
-end
-
--- `with a, b:`: closes every socket given when it goes out of scope.
-local function closing(...)
-  local socks = table.pack(...)
-  return setmetatable({}, { __close = function()
-    for i = 1, socks.n do socks[i]:close() end
-  end })
+-- A TCP listener on 127.0.0.1 whose backlog is full, so that a new connect to it stays
+-- pending (the kernel drops the SYN). Returns the listener, its address, and the
+-- connections that filled it as one value with a close method.
+local function full_listener()
+  local listener = S.socket()
+  listener:bind({ "127.0.0.1", 0 })
+  listener:listen(0)
+  local addr = listener:getsockname()
+  local fillers = {}
+  for _ = 1, 64 do
+    local c = S.socket()
+    fillers[#fillers + 1] = c
+    if h.blocks(c.connect, c, addr) then break end   -- cancelled, so closed
+  end
+  assert.are.equal(-1, fillers[#fillers]:fileno(), "could not make a connect stay pending")
+  return listener, addr, { close = function() for _, c in ipairs(fillers) do c:close() end end }
 end
 
 -- LuaSocket stands in for Python's stdlib socket module.
@@ -707,20 +714,8 @@ describe("Trio test_socket.py port", function()
     -- a stdlib socket subclass whose connect cancels the scope; here the connect is
     -- really left pending: a listener with a full backlog drops the SYN.
     do
-      local listener <close> = S.socket()
-      listener:bind({ "127.0.0.1", 0 })
-      listener:listen(0)
-      local addr = listener:getsockname()
-      local fillers = {}
-      local _f <close> = setmetatable({}, { __close = function()
-        for _, c in ipairs(fillers) do c:close() end
-      end })
-      for _ = 1, 64 do
-        local c = S.socket()
-        fillers[#fillers + 1] = c
-        if h.blocks(c.connect, c, addr) then break end
-      end
-      assert.are.equal(-1, fillers[#fillers]:fileno(), "could not make a connect stay pending")
+      local listener, addr, fillers = full_listener()
+      local _ <close> = closing(fillers, listener)
 
       local sock <close> = S.socket()
       local cancel_scope = trio.CancelScope()
@@ -1113,19 +1108,8 @@ describe("Trio socket semantics (from TRIO-SEMANTICS.md §1, checked against Tri
   end))
 
   it("close() from another task wakes a blocked connect with ClosedResourceError", h.async(function()
-    local listener <close> = S.socket()
-    listener:bind({ "127.0.0.1", 0 })
-    listener:listen(0)
-    local addr = listener:getsockname()
-    local fillers = {}
-    local _f <close> = setmetatable({}, { __close = function()
-      for _, c in ipairs(fillers) do c:close() end
-    end })
-    for _ = 1, 64 do
-      local c = S.socket()
-      fillers[#fillers + 1] = c
-      if h.blocks(c.connect, c, addr) then break end
-    end
+    local listener, addr, fillers = full_listener()
+    local _ <close> = closing(fillers, listener)
     local sock = S.socket()
     trio.open_nursery(function(nursery)
       nursery:start_soon(function()

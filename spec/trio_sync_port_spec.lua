@@ -10,19 +10,10 @@ local trio = require "ltrio"
 local wait_all_tasks_blocked = trio.testing.wait_all_tasks_blocked
 local current_task = trio.lowlevel.current_task
 
--- pytest.raises(cls): also accepts an error class name
-local function raises(class, fn, ...) return h.raises(class, fn, ...) end
+local raises = h.raises
 
--- assert_checkpoints: the call yields to the scheduler
-local function assert_checkpoints(fn, ...)
-  assert.is_true(h.yields(fn, ...), "expected a checkpoint")
-end
-
-local function set_of(list)
-  local s = {}
-  for _, v in ipairs(list) do s[v] = true end
-  return s
-end
+local assert_checkpoints = h.assert_checkpoints
+local set_of = h.set_of
 local function same_set(expected, list)
   assert.are.same(set_of(expected), set_of(list))
   assert.are.equal(#expected, #list)
