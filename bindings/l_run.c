@@ -145,6 +145,7 @@ static int l_core_run(lua_State *L) {
 
   int err = lt_run_begin(&run, clock ? &clock->c : NULL, l_task_step, L);
   if (err) return l_raise(L, err, "trio.run");
+  run.prefetch = l_task_prefetch;
   active_clock = clock;
   main_nres = 0;
   if (l_instruments_active) l_instrument_call(L, "before_run", NULL);

@@ -402,6 +402,26 @@ static void finish_task(lua_State *L, task_t *t, int status, int nres) {
   t->ref = LUA_NOREF;
 }
 
+/* The run loop's prefetch hook. With a thousand connections, the state a step
+** touches first (the task, its lua_State, its CallInfos, the objects on top of its
+** stack) has left the CPU cache since the task's last step; asking for it one or
+** two steps ahead overlaps those misses with the current step. Two steps ahead:
+** the task itself, whose fields say what to fetch one step ahead. A stale hint
+** costs nothing: a prefetch never faults. */
+void l_task_prefetch(lt_task_t *et, int ahead) {
+  task_t *t = lt_container_of(et, task_t, base.task);
+  if (ahead == 2) {
+    __builtin_prefetch(t);
+    __builtin_prefetch((char *)t + 64);
+    return;
+  }
+  const char *co = (const char *)t->base.L;
+  if (co == NULL) return;
+  for (int i = 0; i < 4; i++) __builtin_prefetch(co + 64 * i);  /* a lua_State: ~200 bytes */
+  for (int i = 0; i < 4; i++)
+    if (t->hint[i]) __builtin_prefetch(t->hint[i]);
+}
+
 void l_task_step(lt_task_t *et, void *ud) {
   lua_State *L = ud;
   task_t *t = lt_container_of(et, task_t, base.task);
@@ -467,11 +487,21 @@ void l_checkcancel(lua_State *L, l_task_t *t) {
   }
 }
 
-/* Every yield to the scheduler: marks it as ltrio's own (not a direct coroutine.yield)
-** and notes the stack top for l_yield_back. */
+/* Every yield to the scheduler: marks it as ltrio's own (not a direct coroutine.yield),
+** notes the stack top for l_yield_back, and the addresses its next step reads first
+** (l_task_prefetch): the first and top values of the yielding C function's frame,
+** and the CallInfos of that frame and of its caller (lua_Debug's i_ci, used as an
+** address only). */
 static int yield_to_scheduler(lua_State *L, l_task_t *t, lua_KContext ctx, lua_KFunction k) {
-  ((task_t *)t)->proper_yield = 1;
-  ((task_t *)t)->nargs = (unsigned)lua_gettop(L);
+  task_t *tt = (task_t *)t;
+  int top = lua_gettop(L);
+  tt->proper_yield = 1;
+  tt->nargs = (unsigned)top;
+  tt->hint[0] = top >= 1 ? lua_topointer(L, 1) : NULL;
+  tt->hint[1] = top >= 2 ? lua_topointer(L, top) : NULL;
+  lua_Debug ar;
+  tt->hint[2] = lua_getstack(L, 0, &ar) ? (const void *)ar.i_ci : NULL;
+  tt->hint[3] = lua_getstack(L, 1, &ar) ? (const void *)ar.i_ci : NULL;
   return lua_yieldk(L, 0, ctx, k);
 }
 

@@ -21,6 +21,7 @@ typedef struct {
   l_task_t base;
   l_nursery_t *nursery;   /* the nursery it belongs to; NULL for the main task */
   int ref;                /* registry reference anchoring the live task */
+  const void *hint[4];    /* memory its next step touches first (prefetched) */
   /* before the first step: the arguments for the first resume (a Lua stack holds
   ** fewer than 2^28); while it waits: its stack top, for l_yield_back */
   unsigned nargs : 28;
@@ -29,6 +30,8 @@ typedef struct {
   unsigned close_first_arg : 1; /* closes its function's first argument when it ends */
   unsigned carries_cancel : 1;  /* carries a dropped Cancelled with its error (l_nursery.c) */
 } task_t;
+
+void l_task_prefetch(lt_task_t *t, int ahead);
 
 #define L_IS_MAIN(t) ((t)->nursery == NULL)
 

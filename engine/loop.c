@@ -271,6 +271,11 @@ static void run_batch(lt_run_t *r) {
   lt_list_splice(&batch, &r->runq);
   while (!lt_list_empty(&batch)) {
     lt_task_t *t = lt_container_of(batch.next, lt_task_t, run_node);
+    lt_list_t *n1 = t->run_node.next;  /* the next two steps, for the cache */
+    if (r->prefetch && n1 != &batch) {
+      r->prefetch(lt_container_of(n1, lt_task_t, run_node), 1);
+      if (n1->next != &batch) r->prefetch(lt_container_of(n1->next, lt_task_t, run_node), 2);
+    }
     lt_list_remove(&t->run_node);
     t->state = LT_TASK_RUNNING;
     r->step(t, r->step_ud);

@@ -31,6 +31,9 @@ typedef struct lt_run_s {
   lt_task_t *main;          /* receives Ctrl-C */
   lt_step_cb step;
   void *step_ud;
+  /* Optional: asks the bindings to prefetch the state of a task that runs 'ahead'
+  ** (1 or 2) steps later in the current batch. */
+  void (*prefetch)(lt_task_t *t, int ahead);
   int stop;                 /* set by the bindings when the main task is done */
   int interrupted_late;     /* Ctrl-C came after the main task ended (orphans still ran) */
   uint64_t events;          /* libuv callbacks seen; unchanged across a poll == idle */
