@@ -2,6 +2,7 @@
 #include "io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,20 +11,21 @@
 #include "loop.h"
 
 static lt_io_t *table;      /* indexed by fd; entries past table_len are all empty */
-static int table_len;
+static size_t table_len;
 static long handles_alive;  /* poll handles in use: initialised, not kept, not closed */
 static long waiting[2];     /* parked tasks per direction */
 
 static const int dir_event[2] = {UV_READABLE, UV_WRITABLE};
 
-/* The entry of 'fd', growing the table; NULL on allocation failure. */
+/* The entry of 'fd' (open, so below the process's fd limit), growing the table;
+** NULL on allocation failure. */
 static lt_io_t *slot(int fd) {
-  if (fd >= table_len) {
-    int n = table_len ? table_len : 64;
-    while (n <= fd) n *= 2;
-    lt_io_t *t = realloc(table, (size_t)n * sizeof *t);
+  if ((size_t)fd >= table_len) {
+    size_t n = table_len ? table_len : 64;
+    while (n <= (size_t)fd) n *= 2;
+    lt_io_t *t = realloc(table, n * sizeof *t);
     if (!t) return NULL;
-    memset(t + table_len, 0, (size_t)(n - table_len) * sizeof *t);
+    memset(t + table_len, 0, (n - table_len) * sizeof *t);
     table = t;
     table_len = n;
   }
@@ -157,6 +159,8 @@ static void poll_cb(uv_poll_t *h, int status, int events) {
 
 static int wait_fd(int fd, int dir, lt_task_t *t, int is_socket) {
   if (fd < 0) return -EBADF;
+  /* a number past the table is checked first: the table grows only for open fds */
+  if ((size_t)fd >= table_len && fcntl(fd, F_GETFD) < 0) return -errno;
   lt_io_t *io = slot(fd);
   if (!io) return -ENOMEM;
   if (io->waiter[dir]) return LT_EBUSY;
@@ -207,7 +211,7 @@ int lt_io_abort(lt_task_t *task, void *data, int err) {
   (void)err;
   intptr_t d = (intptr_t)data;
   int fd = (int)(d / 2), dir = (int)(d % 2);
-  if (fd < table_len && table[fd].waiter[dir] == task) {
+  if ((size_t)fd < table_len && table[fd].waiter[dir] == task) {
     table[fd].waiter[dir] = NULL;
     waiting[dir]--;
   }
@@ -217,7 +221,7 @@ int lt_io_abort(lt_task_t *task, void *data, int err) {
 /* notify_closing: wakes the waiters of 'fd' with LT_ECLOSED, then 'done' (release
 ** or keep) takes care of its poll handle. */
 static void notify_closing(int fd, void (*done)(lt_io_t *)) {
-  if (fd < 0 || fd >= table_len) return;
+  if (fd < 0 || (size_t)fd >= table_len) return;
   lt_io_t *io = &table[fd];
   wake(io, LT_IO_READ, LT_ECLOSED);
   wake(io, LT_IO_WRITE, LT_ECLOSED);
@@ -229,7 +233,7 @@ void lt_io_close(int fd) { notify_closing(fd, release); }
 void lt_io_close_sock(int fd) { notify_closing(fd, keep); }
 
 void lt_io_release_idle(int fd) {
-  if (fd < 0 || fd >= table_len) return;
+  if (fd < 0 || (size_t)fd >= table_len) return;
   lt_io_t *io = &table[fd];
   if (io->waiter[LT_IO_READ] == NULL && io->waiter[LT_IO_WRITE] == NULL) release(io);
 }

@@ -187,6 +187,24 @@ describe("trio.lowlevel.wait_readable / wait_writable", function()
     assert.is_true(cs.cancelled_caught)
     f:close()
   end))
+
+  it("raise EBADF at once for a large number no fd has, without memory for it", h.async(function()
+    local function rss_kb()
+      local f = assert(io.open("/proc/self/status"))
+      local kb = tonumber(f:read("a"):match("VmRSS:%s*(%d+)"))
+      f:close()
+      return kb
+    end
+    local before, t0 = rss_kb(), os.clock()
+    for _, wait in ipairs{lowlevel.wait_readable, lowlevel.wait_writable} do
+      local ok, err = trio.pcall(wait, 100000000)
+      assert.is_false(ok)
+      assert.is_true(trio.iserror(err, "OSError"))
+      assert.are.equal(trio.socket.EBADF, err.errno)
+    end
+    assert.is_true(os.clock() - t0 < 2, "took " .. (os.clock() - t0) .. " s of CPU")
+    assert.is_true(rss_kb() - before < 100 * 1024, "RSS grew by " .. (rss_kb() - before) .. " kB")
+  end))
 end)
 
 describe("poll handles kept across fd numbers", function()
