@@ -337,11 +337,13 @@ static void stop_hook(lua_State *L, lua_Debug *ar) {
   l_raise(L, LT_EINTERRUPT, "KeyboardInterrupt");
 }
 
-/* Runs in the signal handler on a second Ctrl-C: stops the Lua code running now. */
-static void second_interrupt(void) {
+/* Runs in the signal handler on a second Ctrl-C: stops the Lua code running now with
+** the pending KeyboardInterrupt. Returns 1 if a task was running. */
+static int second_interrupt(void) {
   l_task_t *t = l_current();
-  if (t != NULL && t->L != NULL)
-    lua_sethook(t->L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+  if (t == NULL || t->L == NULL) return 0;
+  lua_sethook(t->L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+  return 1;
 }
 
 static const luaL_Reg core_funcs[] = {

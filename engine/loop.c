@@ -23,7 +23,7 @@ static int loop_ready;
 static lt_run_t *current;
 
 static volatile sig_atomic_t interrupt_pending;
-static void (*interrupt_hook)(void);
+static int (*interrupt_hook)(void);
 static struct sigaction saved_sigint;
 static int sigint_installed;
 
@@ -106,15 +106,16 @@ static double real_seconds_until(const lt_run_t *r, double deadline) {
 static void on_sigint(int sig) {
   (void)sig;
   int saved = errno;
-  if (interrupt_pending && interrupt_hook != NULL) interrupt_hook();
-  interrupt_pending = 1;
+  /* a second Ctrl-C: the hook raises the pending one in the code running now */
+  if (interrupt_pending && interrupt_hook != NULL && interrupt_hook()) interrupt_pending = 0;
+  else interrupt_pending = 1;
   lt_loop_wakeup();
   errno = saved;
 }
 
 void lt_run_interrupt(void) { on_sigint(SIGINT); }
 
-void lt_run_set_interrupt_hook(void (*hook)(void)) { interrupt_hook = hook; }
+void lt_run_set_interrupt_hook(int (*hook)(void)) { interrupt_hook = hook; }
 
 static void install_sigint(void) {
   struct sigaction sa;

@@ -71,9 +71,10 @@ void lt_run_wait_idle(lt_run_t *r, lt_task_t *t, double cushion);
 
 /* Async-signal-safe: records a Ctrl-C and wakes the loop. A second Ctrl-C before
 ** the first was delivered calls 'hook' (set by lt_run_set_interrupt_hook) from the
-** signal handler, so the bindings can stop Lua code that never checkpoints. */
+** signal handler, so the bindings can stop Lua code that never checkpoints; the hook
+** returns 1 if it did, and the pending Ctrl-C is then the one it raises. */
 void lt_run_interrupt(void);
-void lt_run_set_interrupt_hook(void (*hook)(void));
+void lt_run_set_interrupt_hook(int (*hook)(void));
 /* Delivers a Ctrl-C that arrived but has not reached a task yet (the loop delivers it
 ** at its next turn): a checkpoint of the main task raises it at once, as Trio's. */
 void lt_run_poll_interrupt(void);

@@ -392,6 +392,39 @@ describe("ltrio (host binary) Ctrl-C", function()
     assert.are.equal("status=130\n", rest, stderr)
     assert.truthy(stderr:find("main closed", 1, true), stderr)
   end)
+
+  it("two Ctrl-C in a nursery body that spins raise one KeyboardInterrupt, status 130", function()
+    need_bin()
+    h.skip_unless(os.execute("env --default-signal=INT true >/dev/null 2>&1"),
+      "env --default-signal is unavailable")
+    local s = script([[
+      local trio = require "ltrio"
+      local f = io.open("/proc/self/stat"); local pid = f:read("n"); f:close()
+      trio.open_nursery(function(nursery)
+        nursery:start_soon(trio.sleep_forever)
+        local c <close> = setmetatable({}, { __close = function(_, e)
+          trio.sleep(0)   -- a checkpoint while the interrupt unwinds: no second one
+          io.stderr:write("body closed by ", tostring(e and e.type), "\n")
+        end })
+        trio.testing.wait_all_tasks_blocked()
+        io.stdout:write("ready ", pid, "\n")
+        io.stdout:flush()
+        local x = 0
+        while true do x = x + 1 end
+      end)
+    ]])
+    local err = tmp()
+    local p, pid = h.start_host(s, err)
+    assert(os.execute("kill -INT " .. pid))
+    while h.sigint_pending(pid) do end
+    os.execute("kill -INT " .. pid .. " 2>/dev/null")
+    local rest = p:read("a")
+    p:close()
+    local stderr = slurp(err)
+    assert.are.equal("status=130\n", rest, stderr)
+    assert.truthy(stderr:find("body closed by KeyboardInterrupt", 1, true), stderr)
+    assert.falsy(stderr:find("ErrorGroup", 1, true), stderr)
+  end)
 end)
 
 describe("Ctrl-C under plain lua5.4 with the module", function()
