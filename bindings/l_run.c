@@ -206,7 +206,7 @@ static lt_clock_t *clock_of(clock_ud_t *c) { return c == active_clock ? &run.clo
 
 static double check_rate(lua_State *L, int i, const char *fname) {
   double v = l_checknum(L, i, fname, "rate");
-  if (isnan(v) || v < 0) l_argvalue(L, i, fname, "rate", "non-negative number expected");
+  if (!isfinite(v) || v < 0) l_argvalue(L, i, fname, "rate", "finite non-negative number expected");
   return v;
 }
 
@@ -222,9 +222,10 @@ static double check_option(lua_State *L, const char *fname, const char *name) {
     l_raisef(L, "TypeError", "%s: bad argument #1 'options' (%s must be a number, got %s)", fname, name,
              luaL_typename(L, -1));
   double v = lua_tonumber(L, -1);
-  if (isnan(v) || v < 0)
-    l_raisef(L, "ValueError", "%s: bad argument #1 'options' (%s must be a non-negative number, got %s)",
-             fname, name, isnan(v) ? "nan" : luaL_tolstring(L, -1, NULL));
+  int finite = strcmp(name, "rate") == 0;  /* a threshold of math.huge: never jump */
+  if (isnan(v) || v < 0 || (finite && isinf(v)))
+    l_raisef(L, "ValueError", "%s: bad argument #1 'options' (%s must be a %snon-negative number, got %s)",
+             fname, name, finite ? "finite " : "", isnan(v) ? "nan" : luaL_tolstring(L, -1, NULL));
   return v;
 }
 
@@ -255,7 +256,11 @@ static int l_clock_new(lua_State *L) {
 static int l_clock_jump(lua_State *L) {
   clock_ud_t *c = checkclock(L, 1, "MockClock:jump");
   double s = l_checknum(L, 2, "MockClock:jump", "seconds");
-  if (isnan(s) || s < 0) return l_argvalue(L, 2, "MockClock:jump", "seconds", "time can't go backwards");
+  if (isnan(s)) return l_argvalue(L, 2, "MockClock:jump", "seconds", "number expected");
+  if (s < 0) return l_argvalue(L, 2, "MockClock:jump", "seconds", "time can't go backwards");
+  double now = c == active_clock ? lt_run_now(&run) : c->c.virt_base;
+  if (!isfinite(now + s))
+    return l_argvalue(L, 2, "MockClock:jump", "seconds", "the clock's time must stay finite");
   if (c == active_clock) lt_clock_jump(&run, s);
   else c->c.virt_base += s;
   return 0;

@@ -39,6 +39,24 @@ describe("trio.testing.MockClock", function()
     end)
   end)
 
+  it("keeps its time finite: jump and rate refuse inf, nan and an overflowing sum", function()
+    local idle = trio.testing.MockClock()
+    h.raises("ValueError", trio.testing.MockClock, { rate = math.huge })
+    h.raises("ValueError", function() idle.rate = math.huge end)
+    h.raises("ValueError", idle.jump, idle, math.huge)
+    run_mock(nil, function(clock)
+      for _, bad in ipairs{ math.huge, 0 / 0 } do
+        local err = h.raises("ValueError", clock.jump, clock, bad)
+        assert.truthy(err.message:find("'seconds'", 1, true), err.message)
+      end
+      clock:jump(1e308)
+      h.raises("ValueError", clock.jump, clock, 1e308)
+      assert.are.equal(1e308, trio.current_time())
+      trio.checkpoint()   -- nothing is cancelled at a far but finite time
+      assert.are.equal(math.huge, trio.current_effective_deadline())
+    end)
+  end)
+
   it("jump() wakes the sleepers whose deadline passed", function()
     run_mock(nil, function(clock)
       local woke = {}
