@@ -200,7 +200,7 @@ describe("trio.lowlevel.wait_readable / wait_writable", function()
       local ok, err = trio.pcall(wait, 100000000)
       assert.is_false(ok)
       assert.is_true(trio.iserror(err, "OSError"))
-      assert.are.equal(trio.socket.EBADF, err.errno)
+      assert.are.equal(trio.errno.EBADF, err.errno)
     end
     assert.is_true(os.clock() - t0 < 2, "took " .. (os.clock() - t0) .. " s of CPU")
     assert.is_true(rss_kb() - before < 100 * 1024, "RSS grew by " .. (rss_kb() - before) .. " kB")
