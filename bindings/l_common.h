@@ -80,6 +80,10 @@ typedef struct l_task_s {
 /* The task running now, or NULL outside a run / between steps. */
 l_task_t *l_current(void);
 
+/* Pushes the Cancelled error task 't' (may be NULL) gets now: its message and fields
+** source, reason and source_task say what cancelled the scope it comes from. */
+void l_push_cancelled(lua_State *L, const l_task_t *t);
+
 /* A task's coroutine is reachable (coroutine.running), so other code may call
 ** coroutine.resume on it while it waits. Every continuation of a yield to the
 ** scheduler starts with L_RESUMED_BY_SCHEDULER: when something else resumed it,

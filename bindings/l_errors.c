@@ -75,7 +75,7 @@ void l_pushoserror(lua_State *L, int err, const char *msg) {
 
 void l_pusherror(lua_State *L, int err, const char *fname) {
   switch (err) {
-    case LT_ECANCELLED: l_newerror(L, "Cancelled", "cancelled"); break;
+    case LT_ECANCELLED: l_push_cancelled(L, l_current()); break;
     case LT_EINTERRUPT: l_newerror(L, "KeyboardInterrupt", "interrupted"); break;
     case LT_ECLOSED:
       l_newerror(L, "ClosedResourceError", lua_pushfstring(L, "%s: another task closed this fd", fname));

@@ -118,12 +118,33 @@ static int l_core_carry(lua_State *L) {
   return 0;
 }
 
+/* Cancels the nursery's scope for the error at 'err' of task 'by' (a child, or the
+** body when 'body' is set), saying so in the Cancelled its other tasks get. */
+static void cancel_for_error(lua_State *L, l_nursery_t *n, int nidx, int err, task_t *by, int body) {
+  if (n->scope->cancel_called) return;
+  int interrupt = l_iserror(L, err, "KeyboardInterrupt");
+  if (lua_type(L, err) == LUA_TTABLE) {
+    lua_pushliteral(L, "type");
+    lua_rawget(L, err);
+  } else {
+    lua_pushnil(L);
+  }
+  const char *who = body ? "the nursery's body" : "a child task";
+  const char *reason = lua_type(L, -1) == LUA_TSTRING
+                           ? lua_pushfstring(L, "%s raised %s", who, lua_tostring(L, -1))
+                           : lua_pushfstring(L, "%s raised an error (a %s)", who, luaL_typename(L, err));
+  lua_getiuservalue(L, nidx, 2);  /* the nursery's CancelScope */
+  l_scope_cancel_for(L, -1, interrupt ? LT_CANCEL_INTERRUPT : LT_CANCEL_NURSERY, interrupt ? NULL : reason,
+                     &by->base);
+  lua_pop(L, 3);
+}
+
 /* Cancels the nursery, as Trio does for any error of a child, a Cancelled included (the
 ** body may not see the scope the child died of: a shield in between), and appends the
 ** error at 'err', raised by task 'by', to the nursery's list at 'nidx'; a Cancelled (or
 ** one carried with the error) is noted instead. */
-static void record_error(lua_State *L, l_nursery_t *n, int nidx, int err, task_t *by) {
-  lt_scope_cancel(n->scope);
+static void record_error(lua_State *L, l_nursery_t *n, int nidx, int err, task_t *by, int body) {
+  cancel_for_error(L, n, nidx, err, by, body);
   if (l_iserror(L, err, "Cancelled")) {
     n->saw_cancelled = 1;
     return;
@@ -147,7 +168,7 @@ void l_nursery_child_done(lua_State *L, task_t *t, int err_idx) {
   l_nursery_t *n = t->nursery;
   if (err_idx && !n->orphaned) {  /* open, so anchored */
     l_pushanchored(L, lt_container_of(n->scope, scope_ud_t, s)->ref);
-    record_error(L, n, lua_gettop(L), err_idx, t);
+    record_error(L, n, lua_gettop(L), err_idx, t, 0);
     lua_pop(L, 1);
   }
   n->nchildren--;
@@ -175,7 +196,7 @@ static int l_core_nursery_open(lua_State *L) {
 static int l_core_nursery_record(lua_State *L) {
   l_nursery_t *n = checknursery(L, 1, "trio.open_nursery");
   l_task_t *t = l_checktask(L, "trio.open_nursery");
-  record_error(L, n, 1, 2, lt_container_of(t, task_t, base));
+  record_error(L, n, 1, 2, lt_container_of(t, task_t, base), 1);
   return 0;
 }
 
@@ -185,7 +206,7 @@ static int nursery_abort(lt_task_t *task, void *data, int err) {
   if (err == LT_EINTERRUPT && !n->interrupted) {
     n->interrupted = 1;
     n->errors_before_interrupt = n->nerrors;
-    lt_scope_cancel(n->scope);
+    lt_scope_cancel(n->scope, LT_CANCEL_INTERRUPT);
   }
   return 0;  /* the wait for children cannot be cancelled */
 }

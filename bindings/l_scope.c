@@ -7,6 +7,11 @@
 
 static const void *scope_mt;  /* the CancelScope metatable, compared by identity */
 
+/* Registry table with weak keys: a cancelled scope's userdata -> {reason = string?,
+** task = string?}, what its first cancel() or its nursery said (Trio's Cancelled.reason
+** and source_task). */
+#define CANCEL_INFO "ltrio.cancel_info"
+
 static scope_ud_t *checkscope(lua_State *L, int i, const char *fname) {
   scope_ud_t *s = l_testudata(L, i, scope_mt);
   if (s == NULL) l_argerror(L, i, fname, "self", "CancelScope");
@@ -62,9 +67,101 @@ static int l_scope_new(lua_State *L) {
   return 1;
 }
 
-/* cs:cancel()  [-0, +0, -] */
+void l_scope_cancel_for(lua_State *L, int idx, int source, const char *reason, l_task_t *by) {
+  scope_ud_t *s = lua_touserdata(L, idx);
+  if (s->s.cancel_called) return;  /* the first cancel says why */
+  idx = lua_absindex(L, idx);
+  if (reason != NULL || by != NULL) {
+    lua_getfield(L, LUA_REGISTRYINDEX, CANCEL_INFO);
+    lua_createtable(L, 0, 2);
+    if (reason != NULL) {
+      lua_pushstring(L, reason);
+      lua_setfield(L, -2, "reason");
+    }
+    if (by != NULL) {
+      l_pushtask(L, lt_container_of(by, task_t, base));
+      luaL_tolstring(L, -1, NULL);
+      lua_setfield(L, -3, "task");
+      lua_pop(L, 1);
+    }
+    lua_pushvalue(L, idx);
+    lua_insert(L, -2);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+  }
+  lt_scope_cancel(&s->s, source);
+}
+
+/* The userdata of scope 's', an active scope of the run, or nothing (the root). */
+static int push_active_scope(lua_State *L, lt_scope_t *s) {
+  lt_run_t *r = lt_run_current();
+  if (r == NULL || s == &r->root) return 0;
+  scope_ud_t *u = lt_container_of(s, scope_ud_t, s);
+  if (u->ref == LUA_NOREF) return 0;
+  l_pushanchored(L, u->ref);         /* its owner: itself, or its nursery */
+  if (u->nursery != NULL) {
+    lua_getiuservalue(L, -1, 2);     /* a nursery's CancelScope */
+    lua_remove(L, -2);
+  }
+  return 1;
+}
+
+static const char *const source_names[] = {"unknown", "explicit", "deadline", "nursery",
+                                           "KeyboardInterrupt", "unknown"};
+
+void l_push_cancelled(lua_State *L, const l_task_t *t) {
+  lt_scope_t *s = t != NULL ? lt_scope_cancelling(&t->task) : NULL;
+  const char *source = source_names[s != NULL ? s->cancel_source : LT_CANCEL_UNKNOWN];
+  const char *reason = NULL, *task = NULL;
+  int top = lua_gettop(L);
+  lua_getfield(L, LUA_REGISTRYINDEX, CANCEL_INFO);
+  if (s != NULL && push_active_scope(L, s)) {
+    lua_rawget(L, -2);
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "reason");
+      lua_getfield(L, -2, "task");
+      reason = lua_tostring(L, -2);
+      task = lua_tostring(L, -1);
+    }
+  }
+  luaL_Buffer b;  /* the strings stay below it while the message is built */
+  luaL_buffinit(L, &b);
+  luaL_addstring(&b, "cancelled due to ");
+  luaL_addstring(&b, source);
+  if (reason != NULL) {
+    luaL_addstring(&b, " with reason '");
+    luaL_addstring(&b, reason);
+    luaL_addchar(&b, '\'');
+  }
+  if (task != NULL) {
+    luaL_addstring(&b, " from task ");
+    luaL_addstring(&b, task);
+  }
+  luaL_pushresult(&b);
+  l_newerror(L, "Cancelled", lua_tostring(L, -1));
+  lua_pushstring(L, source);
+  lua_setfield(L, -2, "source");
+  if (reason != NULL) {
+    lua_pushstring(L, reason);
+    lua_setfield(L, -2, "reason");
+  }
+  if (task != NULL) {
+    lua_pushstring(L, task);
+    lua_setfield(L, -2, "source_task");
+  }
+  lua_replace(L, top + 1);
+  lua_settop(L, top + 1);
+}
+
+/* cs:cancel(reason)  [-0, +0, e] */
 static int l_scope_cancel(lua_State *L) {
-  lt_scope_cancel(&checkscope(L, 1, "CancelScope:cancel")->s);
+  checkscope(L, 1, "CancelScope:cancel");
+  const char *reason = NULL;
+  if (!lua_isnoneornil(L, 2)) {
+    if (lua_type(L, 2) != LUA_TSTRING) return l_argerror(L, 2, "CancelScope:cancel", "reason", "string or nil");
+    reason = lua_tostring(L, 2);
+  }
+  l_scope_cancel_for(L, 1, LT_CANCEL_EXPLICIT, reason, l_current());
   return 0;
 }
 
@@ -163,8 +260,15 @@ static int l_core_current_effective_deadline(lua_State *L) {
 static const luaL_Reg scope_meta[] = {
     {"__newindex", l_scope__newindex}, {"__tostring", l_scope__tostring}, {NULL, NULL}};
 
+/* core.cancelled_error() -> the Cancelled the running task would get now */
+static int l_core_cancelled_error(lua_State *L) {
+  l_push_cancelled(L, l_current());
+  return 1;
+}
+
 static const luaL_Reg core_funcs[] = {
     {"CancelScope", l_scope_new},
+    {"cancelled_error", l_core_cancelled_error},
     {"scope_enter", l_core_scope_enter},
     {"scope_exit", l_core_scope_exit},
     {"scope_cancelled", l_core_scope_cancelled},
@@ -172,6 +276,12 @@ static const luaL_Reg core_funcs[] = {
     {NULL, NULL}};
 
 void l_scope_open(lua_State *L) {  /* core table on top */
+  lua_newtable(L);
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, CANCEL_INFO);
   luaL_newmetatable(L, SCOPE_MT);
   scope_mt = lua_topointer(L, -1);
   lua_newtable(L);  /* methods, extended by the facade (run) */

@@ -103,7 +103,7 @@ void l_leave_scopes(lua_State *L, lt_task_t *et, lt_scope_t *base, l_nursery_t *
       n->waiter = NULL;
       n->holder = holder;
       if (holder != NULL) holder->nchildren++;
-      lt_scope_cancel(s);
+      lt_scope_cancel(s, LT_CANCEL_UNKNOWN);
     } else {
       lt_scope_exit(s, et, 0);
       if (n != NULL) n->closed = 1;

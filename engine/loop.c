@@ -195,7 +195,7 @@ static void expire_deadlines(lt_run_t *r) {
   lt_scope_t *s;
   if (lt_deadlines_top(&r->deadlines) == NULL) return;
   double now = lt_run_now(r);
-  while ((s = lt_deadlines_top(&r->deadlines)) != NULL && s->deadline <= now) lt_scope_cancel(s);
+  while ((s = lt_deadlines_top(&r->deadlines)) != NULL && s->deadline <= now) lt_scope_cancel(s, LT_CANCEL_DEADLINE);
 }
 
 static void poll_nowait(lt_run_t *r) {

@@ -17,6 +17,7 @@ void lt_scope_init(lt_scope_t *s, double deadline, int shield) {
   s->heap_index = -1;
   s->shield = shield != 0;
   s->cancel_called = 0;
+  s->cancel_source = LT_CANCEL_NONE;
   s->cancelled_caught = 0;
   s->entered = 0;
   s->active = 0;
@@ -60,7 +61,7 @@ static void register_deadline(lt_scope_t *s) {
   lt_run_t *r = lt_run_current();
   if (r == NULL || !s->active || s->cancel_called) return;
   if (s->deadline <= lt_run_now(r)) {
-    lt_scope_cancel(s);
+    lt_scope_cancel(s, LT_CANCEL_DEADLINE);
   } else if (s->deadline < INFINITY) {
     lt_deadlines_update(&r->deadlines, s);  /* room was reserved; the timer is armed from the heap before blocking */
   } else {
@@ -141,9 +142,10 @@ void lt_scope_interrupt_all(lt_scope_t *s) {
   }
 }
 
-void lt_scope_cancel(lt_scope_t *s) {
+void lt_scope_cancel(lt_scope_t *s, int source) {
   if (s->cancel_called) return;
   s->cancel_called = 1;
+  s->cancel_source = (unsigned)source;
   lt_run_t *r = lt_run_current();
   if (r != NULL) lt_deadlines_remove(&r->deadlines, s);
   if (s->active) abort_subtree(s);
@@ -165,9 +167,22 @@ int lt_scope_cancel_called(lt_scope_t *s) {
   if (!s->cancel_called) {
     lt_run_t *r = lt_run_current();
     if (r != NULL && (s->active || !s->entered) && s->deadline <= lt_run_now(r)) {
-      if (s->active) lt_scope_cancel(s);
-      else s->cancel_called = 1;
+      if (s->active) {
+        lt_scope_cancel(s, LT_CANCEL_DEADLINE);
+      } else {
+        s->cancel_called = 1;
+        s->cancel_source = LT_CANCEL_DEADLINE;
+      }
     }
   }
   return s->cancel_called;
+}
+
+lt_scope_t *lt_scope_cancelling(const lt_task_t *t) {
+  lt_scope_t *found = NULL;
+  for (lt_scope_t *s = t->scope; s != NULL; s = s->parent) {
+    if (s->cancel_called) found = s;
+    if (s->shield) break;
+  }
+  return found;
 }

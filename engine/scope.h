@@ -7,6 +7,10 @@
 #include "list.h"
 #include "task.h"
 
+/* What cancelled a scope first (Trio's Cancelled.source). */
+enum { LT_CANCEL_NONE, LT_CANCEL_EXPLICIT, LT_CANCEL_DEADLINE, LT_CANCEL_NURSERY, LT_CANCEL_INTERRUPT,
+       LT_CANCEL_UNKNOWN };
+
 struct lt_scope_s {
   lt_scope_t *parent;     /* enclosing scope while active, else NULL */
   lt_list_t children;     /* active scopes whose parent is this one */
@@ -19,6 +23,7 @@ struct lt_scope_s {
   unsigned cancelled_caught : 1;
   unsigned entered : 1;   /* was ever entered (scopes are single use) */
   unsigned active : 1;    /* entered and not yet exited */
+  unsigned cancel_source : 3;  /* LT_CANCEL_*: what cancelled it first */
   unsigned long long entry_order;  /* lt_scope_entries() when it was entered */
 };
 
@@ -53,9 +58,13 @@ void lt_scope_reparent(lt_scope_t *s, lt_scope_t *parent);
 ** would get); for the tasks left once the main task has ended. */
 void lt_scope_interrupt_all(lt_scope_t *s);
 
-/* Cancels 's': every task parked under it (not behind a shield) gets its abort
-** callback. Idempotent; never runs Lua. */
-void lt_scope_cancel(lt_scope_t *s);
+/* Cancels 's' for 'source' (LT_CANCEL_*, kept from the first call): every task parked
+** under it (not behind a shield) gets its abort callback. Idempotent; never runs Lua. */
+void lt_scope_cancel(lt_scope_t *s, int source);
+
+/* The scope whose cancellation a Cancelled raised in 't' now comes from: the
+** outermost cancelled scope of its chain that no shield hides. NULL if none. */
+lt_scope_t *lt_scope_cancelling(const lt_task_t *t);
 
 /* Changes take effect at once (an earlier deadline re-arms the timer; dropping the
 ** shield aborts waits that the outer cancellation now reaches). set_deadline returns

@@ -667,3 +667,109 @@ describe("Cancelled", function()
     assert.truthy(tostring(seen):find("^Cancelled"))
   end))
 end)
+
+-- Trio's Cancelled.source, reason and source_task (test_cancelled.py, current Trio).
+describe("a Cancelled says what cancelled its scope", function()
+  -- The Cancelled that 'fn' raises (plain pcall: a Cancelled is what it looks for).
+  local function cancelled_of(fn, ...)
+    local ok, err = pcall(fn, ...)
+    assert.is_false(ok)
+    assert.is_true(is_cancelled(err), tostring(err))
+    return err
+  end
+
+  it("cancel(reason): source explicit, the reason, the task that called cancel", h.async(function()
+    local me = tostring(trio.lowlevel.current_task())
+    local cs = trio.CancelScope()
+    local err
+    cs:run(function()
+      cs:cancel("hello")
+      err = cancelled_of(trio.lowlevel.checkpoint)
+    end)
+    assert.are.equal("explicit", err.source)
+    assert.are.equal("hello", err.reason)
+    assert.are.equal(me, err.source_task)
+    assert.are.equal("cancelled due to explicit with reason 'hello' from task " .. me, err.message)
+    local bad = h.raises("TypeError", cs.cancel, cs, 42)
+    assert.truthy(bad.message:find("'reason'", 1, true), bad.message)
+  end))
+
+  it("a deadline: source deadline, no reason and no task", h.async(function()
+    local errs = {}
+    trio.CancelScope { deadline = -math.huge }:run(function()
+      errs[1] = cancelled_of(trio.lowlevel.checkpoint)
+    end)
+    local cs = trio.CancelScope()
+    cs:run(function()
+      cs.deadline = -math.huge
+      errs[2] = cancelled_of(trio.lowlevel.checkpoint)
+    end)
+    for _, err in ipairs(errs) do
+      assert.are.equal("cancelled due to deadline", err.message)
+      assert.are.equal("deadline", err.source)
+      assert.is_nil(err.reason)
+      assert.is_nil(err.source_task)
+    end
+  end))
+
+  it("the first cause stays: neither a later deadline nor a later cancel overwrites it", h.async(function()
+    local me = tostring(trio.lowlevel.current_task())
+    local cs = trio.CancelScope()
+    cs:run(function()
+      cs:cancel()
+      assert.are.equal("cancelled due to explicit from task " .. me, cancelled_of(trio.sleep, 0).message)
+      cs.deadline = -math.huge
+      assert.are.equal("cancelled due to explicit from task " .. me, cancelled_of(trio.sleep, 0).message)
+    end)
+    local cs2 = trio.CancelScope()
+    cs2:run(function()
+      cs2.deadline = -math.huge
+      assert.are.equal("cancelled due to deadline", cancelled_of(trio.sleep, 0).message)
+      cs2:cancel("late")
+      assert.are.equal("cancelled due to deadline", cancelled_of(trio.sleep, 0).message)
+    end)
+  end))
+
+  it("a child's error: source nursery, naming the error and the child", h.async(function()
+    local seen, failing
+    local ok = pcall(trio.open_nursery, function(nursery)
+      nursery:start_soon(function() seen = cancelled_of(trio.sleep_forever) end)
+      failing = nursery:start(function()
+        trio.started(tostring(trio.lowlevel.current_task()))
+        trio.testing.wait_all_tasks_blocked()
+        trio.socket.socket(-1)   -- raises OSError
+      end)
+    end)
+    assert.is_false(ok)
+    assert.are.equal("nursery", seen.source)
+    assert.are.equal("a child task raised OSError", seen.reason)
+    assert.are.equal(failing, seen.source_task)
+  end))
+
+  it("the body's error: source nursery, from the task that opened the nursery", h.async(function()
+    local me = tostring(trio.lowlevel.current_task())
+    local seen
+    pcall(trio.open_nursery, function(nursery)
+      nursery:start_soon(function() seen = cancelled_of(trio.sleep_forever) end)
+      trio.testing.wait_all_tasks_blocked()
+      error("boom")
+    end)
+    assert.are.equal("cancelled due to nursery with reason 'the nursery's body raised an error (a string)' " ..
+      "from task " .. me, seen.message)
+  end))
+
+  it("the Cancelled a nursery re-raises for an outer scope names that scope's cause", h.async(function()
+    local cs = trio.CancelScope()
+    local err
+    cs:run(function()
+      err = cancelled_of(trio.open_nursery, function(nursery)
+        nursery:start_soon(trio.sleep_forever)
+        trio.testing.wait_all_tasks_blocked()
+        cs:cancel("outer")
+        trio.sleep_forever()
+      end)
+    end)
+    assert.are.equal("explicit", err.source)
+    assert.are.equal("outer", err.reason)
+  end))
+end)

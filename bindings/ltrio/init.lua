@@ -236,7 +236,7 @@ local function nursery_finish(n, ok, ...)
     error(e, 0)
   end
   if saw_cancelled then
-    if not caught then error(newerror("Cancelled", "cancelled"), 0) end
+    if not caught then error(core.cancelled_error(), 0) end
     if not ok then return end
   end
   return ...
