@@ -1116,6 +1116,13 @@ static int l_socket__tostring(lua_State *L) {
   return 1;
 }
 
+/* __eq: sockets compare by identity (Lua calls it only for two distinct userdata, so
+** it answers false then; a direct call with the same object gives true). */
+static int l_socket__eq(lua_State *L) {
+  lua_pushboolean(L, lua_rawequal(L, 1, 2));
+  return 1;
+}
+
 /* ---- constructors ---- */
 
 /* core.socket(family, type, proto, fileno) -> socket  [-0, +1, e] */
@@ -1215,6 +1222,7 @@ static const luaL_Reg socket_methods[] = {
 static const luaL_Reg socket_meta[] = {
     {"__gc", l_socket__gc},         {"__close", l_socket_close},
     {"__tostring", l_socket__tostring}, {"__newindex", l_socket__newindex},
+    {"__eq", l_socket__eq},
     {NULL, NULL}};
 
 static const luaL_Reg socket_funcs[] = {

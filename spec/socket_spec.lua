@@ -122,6 +122,28 @@ describe("trio.socket.socket", function()
     a:close()
     b:close()
   end)
+
+  it("compares sockets by identity (__eq), whatever the other operand's __eq says", h.async(function()
+    local a, b = S.socketpair()
+    local _ <close> = h.closing(a, b)
+    local u <close> = S.socket(S.AF_INET, S.SOCK_DGRAM)
+    -- each kind's metatable and the class metatable (for kinds past the table) have it
+    for _, mt in ipairs { getmetatable(a), getmetatable(u), debug.getregistry()["ltrio.socket"] } do
+      assert.is_function(rawget(mt, "__eq"))
+      assert.is_true(mt.__eq(a, a))
+      assert.is_false(mt.__eq(a, b))
+    end
+    assert.is_true(a == a)
+    assert.is_false(a == b)
+    assert.is_true(a ~= b)
+    -- a userdata whose __eq says yes to anything: the socket's own __eq decides
+    local odd = trio.Buffer(1)
+    debug.setmetatable(odd, { __eq = function() return true end })
+    assert.is_false(a == odd)
+    a:shutdown(S.SHUT_WR)  -- the socket moves to another kind's metatable
+    assert.is_function(rawget(getmetatable(a), "__eq"))
+    assert.is_false(a == odd)
+  end))
 end)
 
 describe("socket methods", function()

@@ -22,12 +22,12 @@ local function poke(obj, names, mt)
 end
 
 describe("metamethods called with a wrong self", function()
-  it("socket __gc, __index, __tostring, __close", h.async(function()
+  it("socket __gc, __index, __tostring, __close, __eq", h.async(function()
     local s <close> = S.socket()
-    poke(s, { "__gc", "__tostring", "__close", "__newindex" })
+    poke(s, { "__gc", "__tostring", "__close", "__newindex", "__eq" })
     -- a socket's own metatable has a table __index; the class metatable, which
     -- serves the sockets of kinds past the table's capacity, has the function
-    poke(s, { "__gc", "__index", "__tostring", "__close", "__newindex" }, debug.getregistry()["ltrio.socket"])
+    poke(s, { "__gc", "__index", "__tostring", "__close", "__newindex", "__eq" }, debug.getregistry()["ltrio.socket"])
     assert.are.equal(S.AF_INET, s.family)        -- the object itself is untouched
     assert.is_true(s:fileno() >= 0)
   end))
