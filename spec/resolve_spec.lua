@@ -185,6 +185,63 @@ describe("custom hostname resolver", function()
     assert.equal(res[1][5], res[1].sockaddr)
   end))
 
+  it("gives a resolver's sockaddrs back as address objects, as the system resolver's", h.async(function()
+    local v6 = { S.AF_INET6, S.SOCK_STREAM, 6, "", { "::1", 8080.0 } }
+    local named = { family = S.AF_INET, type = S.SOCK_STREAM, proto = 6, canonname = "",
+                    sockaddr = { "127.0.0.2", 81 } }
+    local unix = { S.AF_UNIX, S.SOCK_STREAM, 0, "", "/tmp/x.sock" }
+    S.set_custom_hostname_resolver({ getaddrinfo = function()
+      return { { S.AF_INET, S.SOCK_STREAM, 6, "", { "127.0.0.1", 80 } }, v6, named, unix }
+    end })
+    local res = S.getaddrinfo("example.org", 80)
+    S.set_custom_hostname_resolver(nil)
+    local sa = res[1].sockaddr
+    assert.equal("127.0.0.1:80", tostring(sa))
+    assert.is_true(sa == { "127.0.0.1", 80 })
+    assert.equal(getmetatable(S.getaddrinfo("127.0.0.1", 80)[1].sockaddr), getmetatable(sa))
+    assert.equal(res[1][5], sa)
+    assert.equal("[::1]:8080", tostring(res[2][5]))
+    assert.equal(math.type(res[2][5][2]), "integer")   -- 8080.0 became an integer
+    assert.same({ "::1", 8080, 0, 0 }, { table.unpack(res[2].sockaddr, 1, 4) })
+    assert.is_true(res[2].sockaddr == { "::1", 8080, 0, 0 })
+    assert.equal("127.0.0.2:81", tostring(res[3][5]))
+    assert.equal(res[3][5], res[3].sockaddr)
+    assert.equal("/tmp/x.sock", res[4].sockaddr)    -- AF_UNIX addresses are strings
+  end))
+
+  it("rejects a resolver's result that is not getaddrinfo's shape, saying what is wrong", h.async(function()
+    local cases = {
+      { "TypeError", { 5 }, "entry 1 is a number" },
+      { "TypeError", { {} }, "entry 1 has a family of type nil" },
+      { "TypeError", { { sockaddr = 5 } }, "entry 1 has a family of type nil" },
+      { "TypeError", { { S.AF_INET, "x", 6, "", { "127.0.0.1", 1 } } }, "entry 1 has a type of type string" },
+      { "TypeError", { { S.AF_INET, 1, 6.5, "", { "127.0.0.1", 1 } } }, "entry 1 has a proto of type number" },
+      { "TypeError", { { S.AF_INET, 1, 6, nil, { "127.0.0.1", 1 } } }, "entry 1 has a canonname of type nil" },
+      { "TypeError", { { S.AF_INET, 1, 6, "", 5 } }, "entry 1 has a sockaddr of type number" },
+      { "TypeError", { { S.AF_INET, 1, 6, "", "127.0.0.1" } }, "entry 1 has a sockaddr of type string" },
+      { "ValueError", { { S.AF_INET, 1, 6, "", { "127.0.0.1" } } }, "entry 1 has a sockaddr of length 1" },
+      { "ValueError", { { S.AF_INET, 1, 6, "", { "127.0.0.1", 1, 0, 0 } } }, "sockaddr of length 4" },
+      { "TypeError", { { S.AF_INET, 1, 6, "", { 127, 1 } } }, "sockaddr host of type number" },
+      { "TypeError", { { S.AF_INET, 1, 6, "", { "127.0.0.1", "80" } } }, "sockaddr port of type string" },
+      { "ValueError", { { S.AF_INET, 1, 6, "", { "127.0.0.1", 65536 } } }, "port out of range" },
+      { "TypeError", { { S.AF_INET6, 1, 6, "", { "::1", 1, "x" } } }, "sockaddr flowinfo of type string" },
+      { "TypeError", { { S.AF_INET, 1, 6, "", { "127.0.0.1", 1 } }, 7 }, "entry 2 is a number" },
+    }
+    for _, c in ipairs(cases) do
+      S.set_custom_hostname_resolver({ getaddrinfo = function() return c[2] end })
+      local err = h.raises(c[1], S.getaddrinfo, "example.org", 80)
+      assert.matches("trio.socket.getaddrinfo: the hostname resolver's entry ", err.message, 1, true)
+      assert.matches(c[3], err.message, 1, true)
+      -- the callers that used to trip over it see the same error
+      err = h.raises(c[1], trio.open_tcp_stream, "example.org", 80)
+      assert.matches(c[3], err.message, 1, true)
+      local s <close> = S.socket()
+      err = h.raises(c[1], s.connect, s, { "example.org", 80 })
+      assert.matches(c[3], err.message, 1, true)
+    end
+    S.set_custom_hostname_resolver(nil)
+  end))
+
   it("belongs to one run", function()
     trio.run(function() S.set_custom_hostname_resolver(recorder()) end)
     trio.run(function() assert.is_nil(S.set_custom_hostname_resolver(nil)) end)

@@ -168,18 +168,89 @@ return function(trio, core)
 
   -- ---- name lookup ---------------------------------------------------------------------
 
-  -- Completes entries a custom resolver gave by position only or by name only.
+  -- A custom resolver's result, checked and made like the system resolver's: entries
+  -- given by position only or by name only are completed, numbers become integers,
+  -- and each table sockaddr is replaced by an address object (a copy: __tostring,
+  -- __eq by value). The array and its entries are the resolver's own, updated in place.
   local names = { "family", "type", "proto", "canonname", "sockaddr" }
-  local function complete(res)
-    if type(res) ~= "table" then
-      raise("TypeError", "trio.socket.getaddrinfo: the hostname resolver returned %s, not an array", type(res))
+  local address_mt = debug.getregistry()["ltrio.address"]
+  local GAI = "trio.socket.getaddrinfo"
+
+  local function bad_entry(cls, i, fmt, ...)
+    error(core.newerror(cls, string.format("%s: the hostname resolver's entry %d " .. fmt, GAI, i, ...)), 3)
+  end
+
+  -- The integer value of v, or nil (an integer-valued float counts; a string does not).
+  local function int_of(v)
+    return mtype(v) and math.tointeger(v)
+  end
+
+  local function checked_sockaddr(i, family, sa)
+    local inet = family == C.AF_INET or family == C.AF_INET6
+    if type(sa) == "string" and not inet then return sa end
+    if type(sa) ~= "table" then
+      bad_entry("TypeError", i, "has a sockaddr of type %s, not %s", type(sa),
+        inet and "a {host, port, ...} table" or "a table or a string")
     end
-    for _, e in ipairs(res) do
-      if type(e) == "table" then
-        for i, n in ipairs(names) do
-          if e[i] == nil then e[i] = e[n] elseif e[n] == nil then e[n] = e[i] end
+    local n = 0
+    for k = 1, 5 do if rawget(sa, k) ~= nil then n = k end end
+    local out = setmetatable({}, address_mt)
+    if not inet then
+      for k = 1, n do out[k] = rawget(sa, k) end
+      return out
+    end
+    local v6 = family == C.AF_INET6
+    if (not v6 and n ~= 2) or (v6 and (n < 2 or n > 4)) then
+      bad_entry("ValueError", i, "has a sockaddr of length %d, not a %s table", n,
+        v6 and "{host, port, [flowinfo, [scope_id]]}" or "{host, port}")
+    end
+    local host, port = rawget(sa, 1), int_of(rawget(sa, 2))
+    if type(host) ~= "string" then
+      bad_entry("TypeError", i, "has a sockaddr host of type %s, not a string", type(host))
+    end
+    if port == nil then
+      bad_entry("TypeError", i, "has a sockaddr port of type %s, not an integer", type(rawget(sa, 2)))
+    end
+    if port < 0 or port > 65535 then
+      bad_entry("ValueError", i, "has a sockaddr port out of range (0-65535): %d", port)
+    end
+    out[1], out[2] = host, port
+    if v6 then
+      for k, what in pairs { [3] = "flowinfo", [4] = "scope_id" } do
+        local raw = rawget(sa, k)
+        local x = raw == nil and 0 or int_of(raw)
+        if x == nil then
+          bad_entry("TypeError", i, "has a sockaddr %s of type %s, not an integer", what, type(raw))
         end
+        out[k] = x
       end
+    end
+    return out
+  end
+
+  local function checked(res)
+    if type(res) ~= "table" then
+      raise("TypeError", "%s: the hostname resolver returned %s, not an array", GAI, type(res))
+    end
+    for i, e in ipairs(res) do
+      if type(e) ~= "table" then
+        bad_entry("TypeError", i, "is a %s, not a {family, type, proto, canonname, sockaddr} table", type(e))
+      end
+      for k, n in ipairs(names) do
+        if e[k] == nil then e[k] = e[n] elseif e[n] == nil then e[n] = e[k] end
+      end
+      for k = 1, 3 do
+        local v = int_of(e[k])
+        if v == nil then
+          bad_entry("TypeError", i, "has a %s of type %s, not an integer", names[k], type(e[k]))
+        end
+        e[k], e[names[k]] = v, v
+      end
+      if type(e[4]) ~= "string" then
+        bad_entry("TypeError", i, "has a canonname of type %s, not a string", type(e[4]))
+      end
+      local sa = checked_sockaddr(i, e[1], e[5])
+      e[5], e.sockaddr = sa, sa
     end
     return res
   end
@@ -198,7 +269,7 @@ return function(trio, core)
     end
     local h = current_hooks()
     if h and h.resolver then
-      return complete(h.resolver:getaddrinfo(host, port, family or 0, type_ or 0, proto or 0, flags or 0))
+      return checked(h.resolver:getaddrinfo(host, port, family or 0, type_ or 0, proto or 0, flags or 0))
     end
     return core.getaddrinfo_thread(host, port, family, type_, proto, flags)
   end
