@@ -386,6 +386,33 @@ describe("custom socket factories and resolvers", function()
     assert.matches("socket factory returned nil", err.message, 1, true)
   end))
 
+  it("a factory result that is a table or userdata but not a socket is a TypeError too", h.async(function()
+    local NotSocket = { __index = { setsockopt = function() end } }
+    for _, v in ipairs { {}, setmetatable({}, NotSocket), io.stdout, trio.Buffer(1), 5, "sock" } do
+      S.set_custom_socket_factory({ socket = function() return v end })
+      local err = h.raises("TypeError", S.socket)
+      assert.matches("trio.socket.socket: the socket factory returned " .. type(v) .. ", not a socket",
+        err.message, 1, true)
+      -- what the high-level functions do with it: the same TypeError, not a failed call
+      err = h.raises("TypeError", trio.open_tcp_listeners, 0, { host = "127.0.0.1" })
+      assert.matches("not a socket", err.message, 1, true)
+      err = h.raises("TypeError", trio.open_unix_socket, "/nonexistent/ltrio.sock")
+      assert.matches("not a socket", err.message, 1, true)
+      err = h.raises("TypeError", trio.open_tcp_stream, "127.0.0.1", 1)
+      assert.matches("not a socket", err.message, 1, true)
+    end
+    -- a fake whose class leads to SocketType, and a real socket, are accepted
+    local Fake = setmetatable({}, { __index = S.SocketType })
+    Fake.__index = Fake
+    local fake = setmetatable({}, Fake)
+    S.set_custom_socket_factory({ socket = function() return fake end })
+    assert.equal(fake, S.socket())
+    S.set_custom_socket_factory({ socket = function(_, ...) return S.socket(...) end })
+    local s <close> = S.socket()
+    assert.equal("userdata", type(s))
+    S.set_custom_socket_factory(nil)
+  end))
+
   it("a resolver result that is not an array, or has no address, is an error", h.async(function()
     S.set_custom_hostname_resolver({ getaddrinfo = function() return "x" end })
     h.raises("TypeError", S.getaddrinfo, "example.test", 80)

@@ -69,11 +69,14 @@ return function(trio, core)
   -- real one, so a factory can wrap real sockets (instead of calling itself forever).
   local in_factory = setmetatable({}, { __mode = "k" })
 
+  -- The factory's result must be a socket: a real one, or a fake whose metatable's
+  -- __index leads to SocketType (API.md §5), as is_socket tells.
   local function from_factory(task, ok, s, ...)
     in_factory[task] = nil
     if not ok then error(s, 0) end
-    if type(s) ~= "table" and type(s) ~= "userdata" then
-      raise("TypeError", "trio.socket.socket: the socket factory returned %s, not a socket", type(s))
+    if not socket.is_socket(s) then
+      raise("TypeError", "trio.socket.socket: the socket factory returned %s, not a socket%s", type(s),
+        type(s) == "table" and " (a fake must have a metatable whose __index leads to trio.socket.SocketType)" or "")
     end
     return s, ...
   end
