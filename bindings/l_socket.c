@@ -985,20 +985,21 @@ static int nameof(lua_State *L, int peer, const char *fname) {
 static int l_socket_getpeername(lua_State *L) { return nameof(L, 1, "socket:getpeername"); }
 static int l_socket_getsockname(lua_State *L) { return nameof(L, 0, "socket:getsockname"); }
 
-/* sock:getsockopt(level, opt [, buflen]) -> integer or string  [-0, +1, e] */
+/* sock:getsockopt(level, opt [, buflen]) -> integer or string  [-0, +1, e]
+** A buflen of nil or 0 gives an integer, as in Python. */
 static int l_socket_getsockopt(lua_State *L) {
   const char *fname = "socket:getsockopt";
   lt_sock_t *s = livesock(L, fname);
   int level = l_checkcint(L, 2, fname, "level"), opt = l_checkcint(L, 3, fname, "optname");
-  if (lua_isnoneornil(L, 4)) {
+  lua_Integer n = lua_isnoneornil(L, 4) ? 0 : l_checkint(L, 4, fname, "buflen");
+  if (n == 0) {
     int v = 0;
     socklen_t len = sizeof v;
     if (getsockopt(s->fd, level, opt, &v, &len) != 0) return l_raise(L, -errno, fname);
     lua_pushinteger(L, v);
     return 1;
   }
-  lua_Integer n = l_checkint(L, 4, fname, "buflen");
-  if (n <= 0 || n > 1024) l_argvalue(L, 4, fname, "buflen", "out of range (1-1024)");
+  if (n < 0 || n > 1024) l_argvalue(L, 4, fname, "buflen", "out of range (0-1024)");
   char buf[1024];
   socklen_t len = (socklen_t)n;
   if (getsockopt(s->fd, level, opt, buf, &len) != 0) return l_raise(L, -errno, fname);

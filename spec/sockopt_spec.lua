@@ -28,6 +28,22 @@ describe("getsockopt / setsockopt", function()
     s:close()
   end)
 
+  it("a buflen of 0 gives an integer, as when it is omitted (Python's getsockopt)", function()
+    local s <close> = S.socket()
+    s:setsockopt(S.SOL_SOCKET, S.SO_REUSEADDR, 1)
+    assert.equal(1, s:getsockopt(S.SOL_SOCKET, S.SO_REUSEADDR, 0))
+    assert.equal(S.SOCK_STREAM, s:getsockopt(S.SOL_SOCKET, S.SO_TYPE, 0.0))
+    assert.equal("integer", math.type(s:getsockopt(S.SOL_SOCKET, S.SO_TYPE, 0)))
+    assert.equal(4, #s:getsockopt(S.SOL_SOCKET, S.SO_TYPE, 4))        -- 1..1024 give bytes
+    h.errmatch(h.raises("ValueError", s.getsockopt, s, S.SOL_SOCKET, S.SO_TYPE, 1025), "ValueError",
+      "socket:getsockopt: bad argument #3 'buflen' %(out of range %(0%-1024%)")
+    -- the stream passes it through the same way
+    local a, b = S.socketpair()
+    local st <close> = trio.SocketStream(a)
+    b:close()
+    assert.equal(S.SOCK_STREAM, st:getsockopt(S.SOL_SOCKET, S.SO_TYPE, 0))
+  end)
+
   it("listen defaults and is_readable for a listener with a pending connection", h.async(function()
     local l = S.socket()
     l:bind({ "127.0.0.1", 0 })
