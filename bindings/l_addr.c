@@ -98,7 +98,7 @@ static int inet_get(lua_State *L, int i, int family, int local, l_sockaddr_t *sa
     else if (strcmp(host, "<broadcast>") == 0)
       in->sin_addr.s_addr = htonl(INADDR_BROADCAST);
     else if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
-      return 0;  /* resolution reports a bad port too, as a gaierror */
+      return 0;  /* a name: the resolver checks the port after the lookup, as Python */
   } else {
     struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&sa->ss;
     in6->sin6_family = AF_INET6;

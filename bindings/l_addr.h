@@ -21,8 +21,10 @@ typedef struct {
 ** is complete and numeric (IPv4/IPv6: a numeric host and an integer port; "" / nil
 ** mean the wildcard when 'local', else loopback; "<broadcast>" is 255.255.255.255);
 ** returns 0 when it must be resolved through getaddrinfo first (a host name or a
-** port given as a string). Raises TypeError (wrong type) or ValueError (wrong length,
-** port out of range, path too long) naming 'fname'. [-0, +0, e] */
+** port given as a string; an integer port is not range-checked then: the address
+** resolver of ltrio/socket.lua does it once the name resolves). Raises TypeError (wrong
+** type) or ValueError (wrong length, port out of range, path too long) naming 'fname'.
+** [-0, +0, e] */
 int l_addr_get(lua_State *L, int i, int family, int local, l_sockaddr_t *sa, const char *fname);
 
 /* Pushes the Lua value of an address ({host, port}, {host, port, flowinfo,

@@ -20,7 +20,7 @@
 #include "l_sockkind.h"
 #include "l_task.h"
 
-#define RESOLVER "ltrio.socket.resolve"  /* registry: function(sock, addr, local) -> addr */
+#define RESOLVER "ltrio.socket.resolve"  /* registry: function(sock, addr, local, fname) -> addr */
 #define MAX_IOV 1024
 #define ANC_MAX (1u << 20)  /* ancillary buffers beyond the kernel's optmem are useless */
 
@@ -249,12 +249,14 @@ static int resolved_k(lua_State *L, int status, lua_KContext ctx) {
   return op_start(L, l_current(), id);
 }
 
-/* Pushes the call resolver(sock, address at 'idx', local): 4 values, for lua_callk(L, 3, 1, ...). */
-static void push_resolve(lua_State *L, int idx, int local) {
+/* Pushes the call resolver(sock, address at 'idx', local, fname): 5 values, for
+** lua_callk(L, 4, 1, ...). */
+static void push_resolve(lua_State *L, int idx, int local, const char *fname) {
   lua_getfield(L, LUA_REGISTRYINDEX, RESOLVER);
   lua_pushvalue(L, 1);
   lua_pushvalue(L, idx);
   lua_pushboolean(L, local);
+  lua_pushstring(L, fname);
 }
 
 /* Resolves the address at 'idx' unless it is numeric, then starts operation 'id'. */
@@ -262,8 +264,8 @@ static int with_address(lua_State *L, l_task_t *t, lt_sock_t *s, int idx, int lo
   l_sockaddr_t sa;
   if (l_addr_get(L, idx, s->family, local, &sa, ops[id].fname)) return op_start(L, t, id);
   lua_KContext ctx = id | (idx << 8);
-  push_resolve(L, idx, local);
-  lua_callk(L, 3, 1, ctx, resolved_k);
+  push_resolve(L, idx, local, ops[id].fname);
+  lua_callk(L, 4, 1, ctx, resolved_k);
   return resolved_k(L, LUA_OK, ctx);
 }
 
@@ -895,8 +897,8 @@ static int l_socket_connect(lua_State *L) {
   if (s->fd < 0) return l_socket_closed(L, t, "socket:connect");
   l_sockaddr_t sa;
   if (l_addr_get(L, 2, s->family, 0, &sa, "socket:connect")) return connect_start(L, t);
-  push_resolve(L, 2, 0);
-  int status = lua_pcallk(L, 3, 1, 0, 0, connect_resolved_k);
+  push_resolve(L, 2, 0, "socket:connect");
+  int status = lua_pcallk(L, 4, 1, 0, 0, connect_resolved_k);
   return connect_resolved_k(L, status, 0);
 }
 
@@ -925,8 +927,8 @@ static int l_socket_bind(lua_State *L) {
   if (s->fd < 0) return l_socket_closed(L, t, "socket:bind");
   l_sockaddr_t sa;
   if (l_addr_get(L, 2, s->family, 1, &sa, "socket:bind")) return bind_start(L, t);
-  push_resolve(L, 2, 1);
-  lua_callk(L, 3, 1, 0, bind_resolved_k);
+  push_resolve(L, 2, 1, "socket:bind");
+  lua_callk(L, 4, 1, 0, bind_resolved_k);
   return bind_resolved_k(L, LUA_OK, 0);
 }
 

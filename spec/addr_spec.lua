@@ -100,6 +100,46 @@ describe("addresses", function()
     end
   end))
 
+  it("rejects an integer port outside 0-65535 with a host name as with a numeric host", h.async(function()
+    local r = counting()
+    S.set_custom_hostname_resolver(r)
+    local d <close> = S.socket(S.AF_INET, S.SOCK_DGRAM)
+    local c <close> = S.socket()
+    for _, host in ipairs { "127.0.0.1", "localhost", "" } do
+      for _, port in ipairs { 70000, 65536 + 22, 65536, -1, 2 ^ 53 } do
+        local msg = ("port must be 0-65535, got " .. math.tointeger(port)):gsub("%-", "%%-")
+        h.errmatch(h.raises("ValueError", d.sendto, d, "hi", { host, port }), "ValueError",
+          "^socket:sendto: " .. msg .. "$")
+        h.errmatch(h.raises("ValueError", c.connect, c, { host, port }), "ValueError",
+          "^socket:connect: " .. msg .. "$")
+        h.errmatch(h.raises("ValueError", d.bind, d, { host, port }), "ValueError",
+          "^socket:bind: " .. msg .. "$")
+        h.errmatch(h.raises("ValueError", d.sendmsg, d, { "hi" }, {}, 0, { host, port }), "ValueError",
+          "^socket:sendmsg: " .. msg .. "$")
+      end
+    end
+    -- as Python's socket, the host name is resolved first (so a name that does not
+    -- resolve is still a gaierror), with port 0: the resolver never sees the bad port,
+    -- which getaddrinfo would wrap
+    assert.equal(4 * 5, r.n)
+    assert.same({ "localhost", 0 }, { r.last[1], r.last[2] })
+    assert.is_true(c:fileno() >= 0)  -- connect's socket stays open
+    S.set_custom_hostname_resolver({ getaddrinfo = function() error(S.gaierror("nope")) end })
+    h.raises("gaierror", c.connect, c, { "no.such.name", 70000 })
+    S.set_custom_hostname_resolver(nil)
+    h.raises("gaierror", d.bind, d, { "1.2:3", -1 })
+    if h.ipv6 then
+      local s6 <close> = S.socket(S.AF_INET6, S.SOCK_DGRAM)
+      h.errmatch(h.raises("ValueError", s6.sendto, s6, "hi", { "localhost", 70000, 0, 0 }), "ValueError",
+        "^socket:sendto: port must be 0%-65535, got 70000$")
+    end
+    -- getaddrinfo itself does as Python's socket.getaddrinfo (and Trio's): the system
+    -- resolver takes the port as a service number and keeps its low 16 bits
+    assert.equal(0, S.getaddrinfo("127.0.0.1", 65536, S.AF_INET, S.SOCK_STREAM)[1].sockaddr[2])
+    assert.equal(4464, S.getaddrinfo("localhost", 70000, S.AF_INET, S.SOCK_STREAM)[1].sockaddr[2])
+    h.raises("gaierror", S.getaddrinfo, "localhost", -1, S.AF_INET, S.SOCK_STREAM)
+  end))
+
   it("keeps IPv6 flowinfo and scope_id, and maps IPv4 names when V6ONLY is off", h.async(function()
     h.skip_unless(h.ipv6, "IPv6 loopback unavailable")
     local s = S.socket(S.AF_INET6, S.SOCK_DGRAM)

@@ -292,11 +292,18 @@ return function(trio, core)
 
   socket.getprotobyname = core.getprotobyname
 
-  -- Resolves a non-numeric address for sock:connect/bind/sendto/sendmsg (called by C).
-  core.set_address_resolver(function(sock, addr, is_local)
+  -- Resolves a non-numeric address for sock:connect/bind/sendto/sendmsg, the method
+  -- 'fname' (called by C, which has checked the address's shape and types).
+  core.set_address_resolver(function(sock, addr, is_local, fname)
     local family = sock.family
     if family ~= C.AF_INET and family ~= C.AF_INET6 then return addr end
     local host, port = addr[1], addr[2]
+    -- An integer port outside 0-65535 is a ValueError, as with a numeric host, once
+    -- the host has resolved (a failure there is a gaierror), as Python's socket does;
+    -- the lookup gets port 0, since getaddrinfo would wrap the port.
+    local bad_port = mtype(port) and math.tointeger(port)
+    if bad_port and bad_port >= 0 and bad_port <= 65535 then bad_port = nil end
+    if bad_port then port = 0 end
     if host == "" then host = nil elseif host == "<broadcast>" then host = "255.255.255.255" end
     local flags = 0
     if is_local then flags = flags | C.AI_PASSIVE end
@@ -308,6 +315,7 @@ return function(trio, core)
     if type(sa) ~= "table" then
       raise("gaierror", "trio.socket: the hostname resolver gave no address for %s", tostring(host))
     end
+    if bad_port then raise("ValueError", "%s: port must be 0-65535, got %d", fname, bad_port) end
     if family == C.AF_INET6 then
       return { sa[1], sa[2], addr[3] or sa[3] or 0, addr[4] or sa[4] or 0 }
     end
