@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <linux/netlink.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -33,8 +34,12 @@ char *l_scratch(lua_State *L, size_t *n) {
 
 /* ---- Lua -> sockaddr ---- */
 
-/* The highest non-nil index among t[1..5] of the table at 'i'. */
+/* The length of the table at 'i' as a tuple: the highest non-nil index among t[1..5]
+** (so {nil, 80} has 2), or its border when that is higher (6 or more: too long for any
+** family). */
 static int tuplelen(lua_State *L, int i) {
+  lua_Unsigned len = lua_rawlen(L, i);
+  if (len > 5) return len > INT_MAX ? INT_MAX : (int)len;
   int n = 0;
   for (int k = 1; k <= 5; k++) {
     if (lua_rawgeti(L, i, k) != LUA_TNIL) n = k;
@@ -53,39 +58,57 @@ static int intfield(lua_State *L, int i, int k, lua_Integer *v) {
   return isint;
 }
 
-static const char *tname(lua_State *L, int i) { return luaL_typename(L, i); }
+/* Raises class 'cls' naming the address argument in API.md §2's format: "<fname>: bad
+** argument #<n> '<param>' (<what>, got <...>)", where got shows element k of the table
+** at 'i' (k 0: the value at 'i' itself) as l_argerror (TypeError) or l_argvalue
+** (ValueError) shows an argument. Never returns. */
+static int bad(lua_State *L, const char *cls, int i, int k, const l_addrarg_t *a, const char *what) {
+  if (k > 0) {
+    lua_rawgeti(L, i, k);
+    i = lua_gettop(L);
+  }
+  int shown = strcmp(cls, "TypeError") != 0 || (lua_type(L, i) == LUA_TNUMBER && strstr(what, "integer"));
+  return l_argfail(L, cls, a->arg, a->fname, a->param, what, shown ? l_describe(L, i) : luaL_typename(L, i));
+}
+
+/* A table of the wrong length 'n' for 'what' (ValueError). */
+static int badlen(lua_State *L, int n, const l_addrarg_t *a, const char *what) {
+  return l_argfail(L, "ValueError", a->arg, a->fname, a->param, what,
+                   lua_pushfstring(L, "table of length %d", n));
+}
+
+/* An integer element t[k] in [lo, hi] (TypeError, ValueError otherwise); 'name' is the
+** element's name in messages. */
+static lua_Integer rangefield(lua_State *L, int i, int k, lua_Integer lo, lua_Integer hi, const char *name,
+                              const l_addrarg_t *a) {
+  lua_Integer v;
+  if (!intfield(L, i, k, &v)) bad(L, "TypeError", i, k, a, lua_pushfstring(L, "integer %s expected", name));
+  if (v < lo || v > hi)
+    bad(L, "ValueError", i, k, a, lua_pushfstring(L, "%s between %I and %I expected", name, lo, hi));
+  return v;
+}
 
 /* Host and port of an IPv4/IPv6 address table; returns 0 when resolution is needed. */
 static int inet_get(lua_State *L, int i, int family, int local, l_sockaddr_t *sa,
-                    const char *fname) {
+                    const l_addrarg_t *a) {
   int n = tuplelen(L, i);
-  if (family == AF_INET && n != 2)
-    return l_raisef(L, "ValueError", "%s: address should be a {host, port} table", fname);
+  if (family == AF_INET && n != 2) return badlen(L, n, a, "AF_INET address {host, port} expected");
   if (family == AF_INET6 && (n < 2 || n > 4))
-    return l_raisef(L, "ValueError",
-                    "%s: address should be a {host, port, [flowinfo, [scope_id]]} table", fname);
+    return badlen(L, n, a, "AF_INET6 address {host, port [, flowinfo [, scope_id]]} expected");
+  size_t hlen = 0;
   int ht = lua_rawgeti(L, i, 1);
-  const char *host = ht == LUA_TSTRING ? l_cstring(L, -1, fname, "address host") : NULL;
+  const char *host = ht == LUA_TSTRING ? lua_tolstring(L, -1, &hlen) : NULL;
   lua_pop(L, 1);  /* the string stays anchored in the table */
-  if (ht != LUA_TSTRING && ht != LUA_TNIL)
-    return l_raisef(L, "TypeError", "%s: address host must be a string or nil, got %s", fname,
-                    lua_typename(L, ht));
+  if (ht != LUA_TSTRING && ht != LUA_TNIL) return bad(L, "TypeError", i, 1, a, "string or nil host expected");
+  if (host && strlen(host) != hlen) return bad(L, "ValueError", i, 1, a, "host without a NUL byte expected");
   lua_Integer port, flow = 0, scope = 0;
   int pt = lua_rawgeti(L, i, 2);
   lua_pop(L, 1);
   if (pt == LUA_TSTRING) return 0;  /* a service name or numeric string: getaddrinfo */
-  if (!intfield(L, i, 2, &port))
-    return l_raisef(L, "TypeError", "%s: address port must be an integer, got %s", fname,
-                    lua_typename(L, pt));
+  if (!intfield(L, i, 2, &port)) return bad(L, "TypeError", i, 2, a, "integer port expected");
   if (family == AF_INET6) {
-    if (n >= 3 && !intfield(L, i, 3, &flow))
-      return l_raisef(L, "TypeError", "%s: address flowinfo must be an integer", fname);
-    if (n >= 4 && !intfield(L, i, 4, &scope))
-      return l_raisef(L, "TypeError", "%s: address scope_id must be an integer", fname);
-    if (flow < 0 || flow > 0xfffff)
-      return l_raisef(L, "ValueError", "%s: flowinfo must be 0-1048575", fname);
-    if (scope < 0 || scope > 0xffffffffLL)
-      return l_raisef(L, "ValueError", "%s: scope_id out of range", fname);
+    if (n >= 3) flow = rangefield(L, i, 3, 0, 0xfffff, "flowinfo", a);
+    if (n >= 4) scope = rangefield(L, i, 4, 0, 0xffffffffLL, "scope_id", a);
   }
   memset(&sa->ss, 0, sizeof sa->ss);
   if (family == AF_INET) {
@@ -111,53 +134,81 @@ static int inet_get(lua_State *L, int i, int family, int local, l_sockaddr_t *sa
     else if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
       return 0;
   }
-  if (port < 0 || port > 65535)
-    return l_raisef(L, "ValueError", "%s: port must be 0-65535, got %I", fname, port);
+  if (port < 0 || port > 65535) return bad(L, "ValueError", i, 2, a, "port between 0 and 65535 expected");
   return 1;
 }
 
-static void unix_get(lua_State *L, int i, l_sockaddr_t *sa, const char *fname) {
+static void unix_get(lua_State *L, int i, l_sockaddr_t *sa, const l_addrarg_t *a) {
   size_t len;
   const char *path = lua_tolstring(L, i, &len);
   struct sockaddr_un *un = (struct sockaddr_un *)&sa->ss;
   memset(un, 0, sizeof *un);
   un->sun_family = AF_UNIX;
   if (len >= sizeof un->sun_path + (len > 0 && path[0] == '\0'))
-    l_raisef(L, "OSError", "%s: AF_UNIX path too long", fname);  /* as Python (errno nil) */
+    l_raisef(L, "OSError", "%s: AF_UNIX path too long", a->fname);  /* as Python (errno nil) */
   memcpy(un->sun_path, path, len);
   sa->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
-  if (len > 0 && path[0] != '\0') {
-    if (memchr(path, '\0', len))
-      l_raisef(L, "ValueError", "%s: embedded null byte in AF_UNIX path", fname);
+  if (len > 0 && path[0] != '\0') {  /* a filesystem path; an abstract one may hold NULs */
+    if (memchr(path, '\0', len)) bad(L, "ValueError", i, 0, a, "AF_UNIX path without a NUL byte expected");
     sa->len++;  /* the terminating NUL of a filesystem path */
   }
 }
 
-int l_addr_get(lua_State *L, int i, int family, int local, l_sockaddr_t *sa, const char *fname) {
-  int t = lua_type(L, i);
+static int packet_get(lua_State *L, int i, l_sockaddr_t *sa, const l_addrarg_t *a) {
+  static const char shape[] = "AF_PACKET address {ifname, proto [, pkttype [, hatype [, addr]]]} expected";
+  lua_Integer proto, pkttype = 0, hatype = 0;
+  if (!lua_istable(L, i)) return bad(L, "TypeError", i, 0, a, shape);
+  int n = tuplelen(L, i);
+  if (n < 2 || n > 5) return badlen(L, n, a, shape);
+  size_t iflen = 0;
+  const char *ifname = lua_rawgeti(L, i, 1) == LUA_TSTRING ? lua_tolstring(L, -1, &iflen) : NULL;
+  lua_pop(L, 1);  /* the string stays anchored in the table */
+  if (!ifname) return bad(L, "TypeError", i, 1, a, "string ifname expected");
+  if (strlen(ifname) != iflen) return bad(L, "ValueError", i, 1, a, "ifname without a NUL byte expected");
+  proto = rangefield(L, i, 2, 0, 0xffff, "proto", a);
+  if (n >= 3) pkttype = rangefield(L, i, 3, 0, 0xff, "pkttype", a);
+  if (n >= 4) hatype = rangefield(L, i, 4, 0, 0xffff, "hatype", a);
+  struct sockaddr_ll *ll = (struct sockaddr_ll *)&sa->ss;
+  memset(ll, 0, sizeof *ll);
+  ll->sll_family = AF_PACKET;
+  ll->sll_protocol = htons((uint16_t)proto);
+  ll->sll_pkttype = (unsigned char)pkttype;
+  ll->sll_hatype = (unsigned short)hatype;
+  if (n >= 5) {
+    size_t alen;
+    lua_rawgeti(L, i, 5);
+    const char *addr = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &alen) : NULL;
+    lua_pop(L, 1);  /* anchored in the table too */
+    if (!addr) return bad(L, "TypeError", i, 5, a, "string addr expected");
+    if (alen > sizeof ll->sll_addr) return bad(L, "ValueError", i, 5, a, "addr of at most 8 bytes expected");
+    memcpy(ll->sll_addr, addr, alen);
+    ll->sll_halen = (unsigned char)alen;
+  }
+  ll->sll_ifindex = (int)if_nametoindex(ifname);
+  if (ll->sll_ifindex == 0) return l_raise(L, -errno, a->fname);
+  sa->len = sizeof *ll;
+  return 1;
+}
+
+int l_addr_get(lua_State *L, int i, int family, int local, l_sockaddr_t *sa, const l_addrarg_t *a) {
   switch (family) {
     case AF_INET:
     case AF_INET6:
-      if (t != LUA_TTABLE)
-        return l_raisef(L, "TypeError", "%s: %s address must be a table, got %s", fname,
-                        family == AF_INET ? "AF_INET" : "AF_INET6", tname(L, i));
-      return inet_get(L, i, family, local, sa, fname);
+      if (!lua_istable(L, i))
+        return bad(L, "TypeError", i, 0, a, family == AF_INET ? "AF_INET address {host, port} expected"
+                   : "AF_INET6 address {host, port [, flowinfo [, scope_id]]} expected");
+      return inet_get(L, i, family, local, sa, a);
     case AF_UNIX:
-      if (t != LUA_TSTRING)
-        return l_raisef(L, "TypeError", "%s: AF_UNIX address must be a string, got %s", fname,
-                        tname(L, i));
-      unix_get(L, i, sa, fname);
+      if (lua_type(L, i) != LUA_TSTRING) return bad(L, "TypeError", i, 0, a, "AF_UNIX address string expected");
+      unix_get(L, i, sa, a);
       return 1;
     case AF_NETLINK: {
-      lua_Integer pid, groups;
-      if (t != LUA_TTABLE)
-        return l_raisef(L, "TypeError", "%s: AF_NETLINK address must be a table, got %s",
-                        fname, tname(L, i));
-      if (tuplelen(L, i) != 2)
-        return l_raisef(L, "ValueError", "%s: address should be a {pid, groups} table", fname);
-      if (!intfield(L, i, 1, &pid) || !intfield(L, i, 2, &groups))
-        return l_raisef(L, "TypeError", "%s: AF_NETLINK pid and groups must be integers",
-                        fname);
+      static const char shape[] = "AF_NETLINK address {pid, groups} expected";
+      if (!lua_istable(L, i)) return bad(L, "TypeError", i, 0, a, shape);
+      int n = tuplelen(L, i);
+      if (n != 2) return badlen(L, n, a, shape);
+      lua_Integer pid = rangefield(L, i, 1, 0, 0xffffffffLL, "pid", a);
+      lua_Integer groups = rangefield(L, i, 2, 0, 0xffffffffLL, "groups", a);
       struct sockaddr_nl *nl = (struct sockaddr_nl *)&sa->ss;
       memset(nl, 0, sizeof *nl);
       nl->nl_family = AF_NETLINK;
@@ -166,51 +217,10 @@ int l_addr_get(lua_State *L, int i, int family, int local, l_sockaddr_t *sa, con
       sa->len = sizeof *nl;
       return 1;
     }
-    case AF_PACKET: {
-      lua_Integer proto = 0, pkttype = 0, hatype = 0;
-      if (t != LUA_TTABLE)
-        return l_raisef(L, "TypeError", "%s: AF_PACKET address must be a table, got %s",
-                        fname, tname(L, i));
-      int n = tuplelen(L, i);
-      if (n < 2 || n > 5)
-        return l_raisef(L, "ValueError",
-                        "%s: address should be a {ifname, proto, [pkttype, [hatype, [addr]]]} table",
-                        fname);
-      lua_rawgeti(L, i, 1);
-      size_t iflen = 0;
-      const char *ifname = lua_tolstring(L, -1, &iflen);
-      lua_pop(L, 1);
-      if (!ifname || !intfield(L, i, 2, &proto) || (n >= 3 && !intfield(L, i, 3, &pkttype)) ||
-          (n >= 4 && !intfield(L, i, 4, &hatype)))
-        return l_raisef(L, "TypeError", "%s: bad AF_PACKET address", fname);
-      if (strlen(ifname) != iflen)
-        return l_raisef(L, "ValueError", "%s: AF_PACKET interface name contains a NUL byte", fname);
-      if (proto < 0 || proto > 0xFFFF || pkttype < 0 || pkttype > 0xFF || hatype < 0 || hatype > 0xFFFF)
-        return l_raisef(L, "ValueError",
-                        "%s: AF_PACKET proto and hatype must be in 0..65535, pkttype in 0..255", fname);
-      struct sockaddr_ll *ll = (struct sockaddr_ll *)&sa->ss;
-      memset(ll, 0, sizeof *ll);
-      ll->sll_family = AF_PACKET;
-      ll->sll_ifindex = (int)if_nametoindex(ifname);
-      if (ll->sll_ifindex == 0) l_raise(L, -errno, fname);
-      ll->sll_protocol = htons((uint16_t)proto);
-      ll->sll_pkttype = (unsigned char)pkttype;
-      ll->sll_hatype = (unsigned short)hatype;
-      if (n >= 5) {
-        size_t alen;
-        lua_rawgeti(L, i, 5);
-        const char *a = lua_tolstring(L, -1, &alen);
-        lua_pop(L, 1);
-        if (!a || alen > sizeof ll->sll_addr)
-          return l_raisef(L, "ValueError", "%s: bad AF_PACKET hardware address", fname);
-        memcpy(ll->sll_addr, a, alen);
-        ll->sll_halen = (unsigned char)alen;
-      }
-      sa->len = sizeof *ll;
-      return 1;
-    }
+    case AF_PACKET:
+      return packet_get(L, i, sa, a);
     default:
-      return l_raisef(L, "ValueError", "%s: address family %d is not supported", fname, family);
+      return l_raisef(L, "ValueError", "%s: address family %d is not supported", a->fname, family);
   }
 }
 

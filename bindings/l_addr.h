@@ -17,15 +17,24 @@ typedef struct {
   socklen_t len;
 } l_sockaddr_t;
 
+/* The argument an address came from, for API.md §2's messages: "<fname>: bad argument
+** #<n> '<param>' (...)", n counted from stack index 'arg' (without self for a method),
+** where the caller received the address; it may have moved on the stack since. */
+typedef struct {
+  const char *fname;
+  const char *param;
+  int arg;
+} l_addrarg_t;
+
 /* Converts the address at 'i' for a socket of 'family' into 'sa'. Returns 1 when it
 ** is complete and numeric (IPv4/IPv6: a numeric host and an integer port; "" / nil
 ** mean the wildcard when 'local', else loopback; "<broadcast>" is 255.255.255.255);
 ** returns 0 when it must be resolved through getaddrinfo first (a host name or a
 ** port given as a string; an integer port is not range-checked then: the address
 ** resolver of ltrio/socket.lua does it once the name resolves). Raises TypeError (wrong
-** type) or ValueError (wrong length, port out of range, path too long) naming 'fname'.
-** [-0, +0, e] */
-int l_addr_get(lua_State *L, int i, int family, int local, l_sockaddr_t *sa, const char *fname);
+** type) or ValueError (wrong length, a value out of range, a NUL byte) naming the
+** argument 'a', or OSError (path too long). [-0, +0, e] */
+int l_addr_get(lua_State *L, int i, int family, int local, l_sockaddr_t *sa, const l_addrarg_t *a);
 
 /* Pushes the Lua value of an address ({host, port}, {host, port, flowinfo,
 ** scope_id}, a path string, {pid, groups}, ...). [-0, +1, m] */

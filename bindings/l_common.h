@@ -35,11 +35,21 @@ void l_pushoserror(lua_State *L, int err, const char *msg);
 int l_argerror(lua_State *L, int i, const char *fname, const char *param, const char *expected);
 /* The same message format with class ValueError and a free 'what' in place of the type. */
 int l_argvalue(lua_State *L, int i, const char *fname, const char *param, const char *what);
+/* Raises class 'cls' with the same message, "<fname>: bad argument #<n> '<param>' (<what>,
+** got <got>)", n counted from stack index 'i' as above: for a part of an argument (a
+** field of an address table), which the caller describes. */
+int l_argfail(lua_State *L, const char *cls, int i, const char *fname, const char *param,
+              const char *what, const char *got);
+/* The value at 'i' as these messages show it after "got": a string quoted and escaped
+** (l_pushprintable), a number or boolean as tostring shows it, else its type name.
+** May push a string.  [-0, +(0|1), m] */
+const char *l_describe(lua_State *L, int i);
 /* The fd of the Lua file (io.open, io.popen) or C int at 'i'; raises for anything else
 ** or a closed file. */
 int l_checkfilefd(lua_State *L, int i, const char *fname, const char *param);
-/* Pushes s[0..len) for a message: control bytes, '"' and '\\' escaped as in Lua source,
-** at most 64 bytes then "...". Returns the pushed string.  [-0, +1, m] */
+/* Pushes s[0..len) for a message: control bytes, bytes outside valid UTF-8 sequences, '"'
+** and '\\' escaped as in Lua source, at most 64 bytes then "...". Returns the pushed
+** string.  [-0, +1, m] */
 const char *l_pushprintable(lua_State *L, const char *s, size_t len);
 
 /* The full userdata at 'i' if its metatable is 'mt' (compared by identity: no registry

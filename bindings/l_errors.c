@@ -140,16 +140,34 @@ static int is_field(const char *fname, const char *param) {
   return dot != NULL && !strchr(fname, ':') && strcmp(dot + 1, param) == 0;
 }
 
+/* The length of the valid UTF-8 sequence at s[0..len), or 0 if there is none (a stray
+** continuation byte, a cut or overlong sequence, a surrogate, above U+10FFFF). */
+static size_t utf8_seq(const unsigned char *s, size_t len) {
+  size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+  if (n == 0 || s[0] > 0xf4 || len < n) return 0;
+  for (size_t k = 1; k < n; k++)
+    if ((s[k] & 0xc0) != 0x80) return 0;
+  if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+      (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+    return 0;
+  return n;
+}
+
 const char *l_pushprintable(lua_State *L, const char *s, size_t len) {
   enum { SHOWN = 64 };
   luaL_Buffer b;
   luaL_buffinit(L, &b);
-  for (size_t k = 0; k < len && k < SHOWN; k++) {
+  size_t end = len < SHOWN ? len : SHOWN;
+  for (size_t k = 0; k < end; k++) {
     unsigned char c = (unsigned char)s[k];
-    if (c == '"' || c == '\\') {
+    size_t seq = c >= 0x80 ? utf8_seq((const unsigned char *)s + k, len - k) : 0;
+    if (seq > 0) {  /* a UTF-8 character, shown as it is */
+      luaL_addlstring(&b, s + k, seq);
+      k += seq - 1;
+    } else if (c == '"' || c == '\\') {
       luaL_addchar(&b, '\\');
       luaL_addchar(&b, (char)c);
-    } else if (c < 32 || c == 127) {
+    } else if (c < 32 || c >= 127) {  /* also a byte that is no part of valid UTF-8 */
       char esc[8];
       /* \ddd is ambiguous before a digit: always three digits then */
       snprintf(esc, sizeof esc, (k + 1 < len && s[k + 1] >= '0' && s[k + 1] <= '9') ? "\\%03u" : "\\%u", c);
@@ -163,7 +181,7 @@ const char *l_pushprintable(lua_State *L, const char *s, size_t len) {
   return lua_tostring(L, -1);
 }
 
-static const char *describe(lua_State *L, int i) {
+const char *l_describe(lua_State *L, int i) {
   if (lua_type(L, i) == LUA_TNUMBER && isnan(lua_tonumber(L, i))) return "nan";  /* not "-nan" */
   if (lua_type(L, i) == LUA_TSTRING) {
     size_t len;
@@ -176,7 +194,7 @@ static const char *describe(lua_State *L, int i) {
 
 int l_argerror(lua_State *L, int i, const char *fname, const char *param, const char *expected) {
   const char *got = lua_isnoneornil(L, i) ? "no value" : luaL_typename(L, i);
-  if (lua_type(L, i) == LUA_TNUMBER && strstr(expected, "integer")) got = describe(L, i);
+  if (lua_type(L, i) == LUA_TNUMBER && strstr(expected, "integer")) got = l_describe(L, i);
   if (lua_isnil(L, i) && lua_gettop(L) >= i) got = "nil";
   if (argnum(fname, i) == 0)  /* a method's self: as Lua says it */
     return l_raisef(L, "TypeError", "%s: bad self (%s expected, got %s)", fname, expected, got);
@@ -188,9 +206,14 @@ int l_argerror(lua_State *L, int i, const char *fname, const char *param, const 
 
 int l_argvalue(lua_State *L, int i, const char *fname, const char *param, const char *what) {
   if (is_field(fname, param))
-    return l_raisef(L, "ValueError", "%s: bad value (%s, got %s)", fname, what, describe(L, i));
-  return l_raisef(L, "ValueError", "%s: bad argument #%d '%s' (%s, got %s)", fname,
-                  argnum(fname, i), param, what, describe(L, i));
+    return l_raisef(L, "ValueError", "%s: bad value (%s, got %s)", fname, what, l_describe(L, i));
+  return l_argfail(L, "ValueError", i, fname, param, what, l_describe(L, i));
+}
+
+int l_argfail(lua_State *L, const char *cls, int i, const char *fname, const char *param,
+              const char *what, const char *got) {
+  return l_raisef(L, cls, "%s: bad argument #%d '%s' (%s, got %s)", fname, argnum(fname, i), param,
+                  what, got);
 }
 
 lua_Integer l_checkint(lua_State *L, int i, const char *fname, const char *param) {
@@ -239,8 +262,7 @@ const char *l_checkstr(lua_State *L, int i, const char *fname, const char *param
 const char *l_cstring(lua_State *L, int i, const char *fname, const char *param) {
   size_t len;
   const char *s = lua_tolstring(L, i, &len);
-  if (s != NULL && strlen(s) != len)
-    l_raisef(L, "ValueError", "%s: %s contains a NUL byte", fname, param);
+  if (s != NULL && strlen(s) != len) l_argvalue(L, i, fname, param, "string without a NUL byte expected");
   return s;
 }
 

@@ -93,8 +93,7 @@ static int l_resolve_idna(lua_State *L) {
   char *out;
   int r = lt_resolve_idna(l_cstring(L, 1, "trio.socket.getaddrinfo", "host"), &out);
   if (r == -EINVAL)
-    return l_raisef(L, "ValueError", "trio.socket.getaddrinfo: host %s cannot be encoded with IDNA",
-                    lua_tostring(L, 1));
+    return l_argvalue(L, 1, "trio.socket.getaddrinfo", "host", "host name that IDNA 2008 can encode expected");
   if (r != 0) return l_raise(L, r, "trio.socket.getaddrinfo");
   lua_pushstring(L, out);
   free(out);
@@ -187,7 +186,8 @@ static int scoped_get(lua_State *L, const char *host, l_sockaddr_t *sa, const ch
     lua_rawgeti(L, 1, k);
     lua_rawseti(L, -2, k);
   }
-  int ok = l_addr_get(L, lua_gettop(L), AF_INET6, 0, sa, fname);
+  const l_addrarg_t a = {fname, "sockaddr", 1};
+  int ok = l_addr_get(L, lua_gettop(L), AF_INET6, 0, sa, &a);
   lua_pop(L, 1);
   struct addrinfo h, *res = NULL;
   memset(&h, 0, sizeof h);
@@ -214,7 +214,8 @@ static int l_resolve_getnameinfo(lua_State *L) {
   int family = host && strchr(host, ':') ? AF_INET6 : AF_INET;
   lua_pop(L, 1);
   if (!host) return l_argerror(L, 1, fname, "sockaddr", "{host, port}");
-  if (!l_addr_get(L, 1, family, 0, &sa, fname) && !scoped_get(L, host, &sa, fname)) {
+  const l_addrarg_t a = {fname, "sockaddr", 1};
+  if (!l_addr_get(L, 1, family, 0, &sa, &a) && !scoped_get(L, host, &sa, fname)) {
     lua_rawgeti(L, 1, 2);
     int portstr = lua_type(L, -1) == LUA_TSTRING;
     lua_pop(L, 1);

@@ -20,7 +20,9 @@
 #include "l_sockkind.h"
 #include "l_task.h"
 
-#define RESOLVER "ltrio.socket.resolve"  /* registry: function(sock, addr, local, fname) -> addr */
+/* registry: function(sock, addr, local, fname, n) -> addr, for the address given as
+** argument #n of the method fname */
+#define RESOLVER "ltrio.socket.resolve"
 #define MAX_IOV 1024
 #define ANC_MAX (1u << 20)  /* ancillary buffers beyond the kernel's optmem are useless */
 
@@ -249,29 +251,34 @@ static int resolved_k(lua_State *L, int status, lua_KContext ctx) {
   return op_start(L, l_current(), id);
 }
 
-/* Pushes the call resolver(sock, address at 'idx', local, fname): 5 values, for
-** lua_callk(L, 4, 1, ...). */
-static void push_resolve(lua_State *L, int idx, int local, const char *fname) {
+/* Pushes the call resolver(sock, address at 'idx', local, fname, n), the address given
+** as argument 'a' of a socket method (n: its number in messages, without self): 6
+** values, for lua_callk(L, 5, 1, ...). */
+static void push_resolve(lua_State *L, int idx, int local, const l_addrarg_t *a) {
   lua_getfield(L, LUA_REGISTRYINDEX, RESOLVER);
   lua_pushvalue(L, 1);
   lua_pushvalue(L, idx);
   lua_pushboolean(L, local);
-  lua_pushstring(L, fname);
+  lua_pushstring(L, a->fname);
+  lua_pushinteger(L, a->arg - 1);
 }
 
-/* Resolves the address at 'idx' unless it is numeric, then starts operation 'id'. */
-static int with_address(lua_State *L, l_task_t *t, lt_sock_t *s, int idx, int local, int id) {
+/* Resolves the address at 'idx' (given as argument 'arg') unless it is numeric, then
+** starts operation 'id'. */
+static int with_address(lua_State *L, l_task_t *t, lt_sock_t *s, int idx, int arg, int local, int id) {
   l_sockaddr_t sa;
-  if (l_addr_get(L, idx, s->family, local, &sa, ops[id].fname)) return op_start(L, t, id);
+  const l_addrarg_t a = {ops[id].fname, "address", arg};
+  if (l_addr_get(L, idx, s->family, local, &sa, &a)) return op_start(L, t, id);
   lua_KContext ctx = id | (idx << 8);
-  push_resolve(L, idx, local, ops[id].fname);
-  lua_callk(L, 4, 1, ctx, resolved_k);
+  push_resolve(L, idx, local, &a);
+  lua_callk(L, 5, 1, ctx, resolved_k);
   return resolved_k(L, LUA_OK, ctx);
 }
 
 /* The numeric sockaddr of the (already resolved) address at 'idx'. */
 static void getaddr(lua_State *L, int idx, lt_sock_t *s, l_sockaddr_t *sa, const char *fname) {
-  if (!l_addr_get(L, idx, s->family, 0, sa, fname))
+  const l_addrarg_t a = {fname, "address", idx};
+  if (!l_addr_get(L, idx, s->family, 0, sa, &a))
     l_raisef(L, "ValueError", "%s: the resolver returned a non-numeric address", fname);
 }
 
@@ -637,6 +644,7 @@ static int l_socket_sendto(lua_State *L) {
   int top = lua_gettop(L);
   while (top > 3 && lua_isnil(L, top)) top--;
   lua_settop(L, top);
+  int arg = top <= 3 ? 3 : 4;  /* where the address was given */
   if (top <= 3) {  /* sendto(data, addr): flags 0 */
     if (lua_isnoneornil(L, 3)) return l_argerror(L, 3, "socket:sendto", "address", "address");
     lua_settop(L, 3);
@@ -647,7 +655,7 @@ static int l_socket_sendto(lua_State *L) {
     lua_settop(L, 4);
   }
   if (lua_isnil(L, 4)) return l_argerror(L, 3, "socket:sendto", "address", "address");
-  return with_address(L, t, s, 4, 0, OP_SENDTO);
+  return with_address(L, t, s, 4, arg, 0, OP_SENDTO);
 }
 
 /* Builds the control buffer of sendmsg from the array of {level, type, data} at 'i';
@@ -729,7 +737,7 @@ static int l_socket_sendmsg(lua_State *L) {
   normint(L, 4, "socket:sendmsg", "flags", 0);
   lua_settop(L, 5);
   if (lua_isnil(L, 5)) return op_start(L, t, OP_SENDMSG);
-  return with_address(L, t, s, 5, 0, OP_SENDMSG);
+  return with_address(L, t, s, 5, 5, 0, OP_SENDMSG);
 }
 
 static const op_t ops[OP_N] = {
@@ -896,9 +904,10 @@ static int l_socket_connect(lua_State *L) {
   lua_settop(L, 2);
   if (s->fd < 0) return l_socket_closed(L, t, "socket:connect");
   l_sockaddr_t sa;
-  if (l_addr_get(L, 2, s->family, 0, &sa, "socket:connect")) return connect_start(L, t);
-  push_resolve(L, 2, 0, "socket:connect");
-  int status = lua_pcallk(L, 4, 1, 0, 0, connect_resolved_k);
+  const l_addrarg_t a = {"socket:connect", "address", 2};
+  if (l_addr_get(L, 2, s->family, 0, &sa, &a)) return connect_start(L, t);
+  push_resolve(L, 2, 0, &a);
+  int status = lua_pcallk(L, 5, 1, 0, 0, connect_resolved_k);
   return connect_resolved_k(L, status, 0);
 }
 
@@ -907,7 +916,8 @@ static int bind_start(lua_State *L, l_task_t *t) {
   lt_sock_t *s = &((l_socket_t *)lua_touserdata(L, 1))->s;
   if (s->fd < 0) return l_raise(L, LT_ECLOSED, "socket:bind");
   l_sockaddr_t sa;
-  if (!l_addr_get(L, 2, s->family, 1, &sa, "socket:bind"))
+  const l_addrarg_t a = {"socket:bind", "address", 2};
+  if (!l_addr_get(L, 2, s->family, 1, &sa, &a))
     return l_raisef(L, "ValueError", "socket:bind: the resolver returned a non-numeric address");
   if (bind(s->fd, (struct sockaddr *)&sa.ss, sa.len) != 0) return schedraise_err(L, t, -errno, "socket:bind");
   return l_schedpoint(L, t, 0);
@@ -926,9 +936,10 @@ static int l_socket_bind(lua_State *L) {
   lua_settop(L, 2);
   if (s->fd < 0) return l_socket_closed(L, t, "socket:bind");
   l_sockaddr_t sa;
-  if (l_addr_get(L, 2, s->family, 1, &sa, "socket:bind")) return bind_start(L, t);
-  push_resolve(L, 2, 1, "socket:bind");
-  lua_callk(L, 4, 1, 0, bind_resolved_k);
+  const l_addrarg_t a = {"socket:bind", "address", 2};
+  if (l_addr_get(L, 2, s->family, 1, &sa, &a)) return bind_start(L, t);
+  push_resolve(L, 2, 1, &a);
+  lua_callk(L, 5, 1, 0, bind_resolved_k);
   return bind_resolved_k(L, LUA_OK, 0);
 }
 
@@ -1016,8 +1027,7 @@ static int l_socket_setsockopt(lua_State *L) {
   int level = l_checkcint(L, 2, fname, "level"), opt = l_checkcint(L, 3, fname, "optname");
   int r, v;
   if (!lua_isnoneornil(L, 5)) {
-    if (!lua_isnil(L, 4))
-      return l_raisef(L, "TypeError", "%s: invalid value for argument 'value', must be nil when specifying optlen", fname);
+    if (!lua_isnil(L, 4)) return l_argfail(L, "TypeError", 4, fname, "value", "nil expected with optlen", luaL_typename(L, 4));
     lua_Integer n = l_checkint(L, 5, fname, "optlen");
     if (n < 0 || n > 0x7fffffff) l_argvalue(L, 5, fname, "optlen", "out of range");
     r = setsockopt(s->fd, level, opt, NULL, (socklen_t)n);
@@ -1031,8 +1041,6 @@ static int l_socket_setsockopt(lua_State *L) {
     size_t len;
     const char *p = lua_tolstring(L, 4, &len);
     r = setsockopt(s->fd, level, opt, p, (socklen_t)len);
-  } else if (lua_isnoneornil(L, 4)) {
-    return l_raisef(L, "TypeError", "%s: invalid value for argument 'value', must not be nil when not specifying optlen", fname);
   } else {
     return l_argerror(L, 4, fname, "value", "integer, boolean or string");
   }

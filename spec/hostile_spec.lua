@@ -440,7 +440,8 @@ end)
 
 describe("high-level TCP functions", function()
   it("reject ports outside 0-65535 (getaddrinfo would wrap them)", h.async(function()
-    h.errmatch(h.raises("ValueError", trio.open_tcp_stream, "127.0.0.1", 70000), "ValueError", "0%-65535")
+    h.errmatch(h.raises("ValueError", trio.open_tcp_stream, "127.0.0.1", 70000), "ValueError",
+      "^trio%.open_tcp_stream: bad argument #2 'port' %(port between 0 and 65535 expected, got 70000%)$")
     h.raises("ValueError", trio.open_tcp_listeners, -1)
     h.raises("ValueError", trio.serve_tcp, print, 65536)
   end))

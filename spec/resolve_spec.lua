@@ -143,6 +143,27 @@ describe("trio.socket.getaddrinfo", function()
     h.raises("TypeError", S.getaddrinfo, "127.0.0.1", 80, "x")
     h.raises("ValueError", S.getaddrinfo, "a\xff", 80)
   end))
+
+  it("names the argument in API.md §2's format for a NUL byte or a name IDNA cannot encode", h.async(function()
+    local function message(fn, ...) return h.raises("ValueError", fn, ...).message end
+    assert.equal('trio.socket.getaddrinfo: bad argument #1 \'host\' (string without a NUL byte expected, ' ..
+      'got string "local\\0host")', message(S.getaddrinfo, "local\0host", 80))
+    assert.equal('trio.socket.getaddrinfo: bad argument #2 \'port\' (string without a NUL byte expected, ' ..
+      'got string "80\\0")', message(S.getaddrinfo, "localhost", "80\0"))
+    -- a byte outside valid UTF-8 is shown escaped; a UTF-8 character as it is
+    assert.equal('trio.socket.getaddrinfo: bad argument #1 \'host\' (host name that IDNA 2008 can encode ' ..
+      'expected, got string "a\\255.de")', message(S.getaddrinfo, "a\xff.de", 80))
+    assert.equal('trio.socket.getaddrinfo: bad argument #1 \'host\' (host name that IDNA 2008 can encode ' ..
+      'expected, got string "\\194ß\\237\\160\\128")', message(S.getaddrinfo, "\xc2ß\xed\xa0\x80", 80))
+    assert.equal('trio.socket.getprotobyname: bad argument #1 \'name\' (string without a NUL byte expected, ' ..
+      'got string "tcp\\0x")', message(S.getprotobyname, "tcp\0x"))
+    assert.equal('trio.socket.if_nametoindex: bad argument #1 \'name\' (string without a NUL byte expected, ' ..
+      'got string "lo\\0x")', message(S.if_nametoindex, "lo\0x"))
+    assert.equal('trio.socket.inet_aton: bad argument #1 \'string\' (string without a NUL byte expected, ' ..
+      'got string "1.2.3.4\\0x")', message(S.inet_aton, "1.2.3.4\0x"))
+    assert.equal('trio.socket.inet_pton: bad argument #2 \'ip_string\' (string without a NUL byte expected, ' ..
+      'got string "::1\\0x")', message(S.inet_pton, S.AF_INET6, "::1\0x"))
+  end))
 end)
 
 describe("custom hostname resolver", function()

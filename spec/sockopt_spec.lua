@@ -44,6 +44,17 @@ describe("getsockopt / setsockopt", function()
     assert.equal(S.SOCK_STREAM, st:getsockopt(S.SOL_SOCKET, S.SO_TYPE, 0))
   end)
 
+  it("setsockopt takes a value, or nil with optlen, and says so in API.md §2's format", function()
+    local s <close> = S.socket()
+    local pre = "socket:setsockopt: bad argument #3 'value' ("
+    assert.equal(pre .. "integer, boolean or string expected, got nil)",
+      h.raises("TypeError", s.setsockopt, s, S.SOL_SOCKET, S.SO_REUSEADDR, nil).message)
+    assert.equal(pre .. "integer, boolean or string expected, got no value)",
+      h.raises("TypeError", s.setsockopt, s, S.SOL_SOCKET, S.SO_REUSEADDR).message)
+    assert.equal(pre .. "nil expected with optlen, got number)",
+      h.raises("TypeError", s.setsockopt, s, S.SOL_SOCKET, S.SO_REUSEADDR, 1, 4).message)
+  end)
+
   it("listen defaults and is_readable for a listener with a pending connection", h.async(function()
     local l = S.socket()
     l:bind({ "127.0.0.1", 0 })

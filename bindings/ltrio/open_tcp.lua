@@ -173,7 +173,9 @@ return function(trio, core, util)
     if not ok and type(e) == "table" and not e.errno and (iserror(e, "ValueError") or iserror(e, "OSError")) then
       -- a path no address can hold (a NUL inside, too long): say whose call it was
       local class = iserror(e, "ValueError") and "ValueError" or "OSError"
-      e = util.newerror(class, (tostring(e.message):gsub("^socket:connect:", "trio.open_unix_socket:")))
+      local msg = tostring(e.message):gsub("^socket:connect: bad argument #1 'address'",
+        "trio.open_unix_socket: bad argument #1 'path'"):gsub("^socket:connect:", "trio.open_unix_socket:")
+      e = util.newerror(class, msg)
     end
     if ok then ok, e = pcall(new_stream, sock) end
     if not ok then

@@ -292,9 +292,10 @@ return function(trio, core)
 
   socket.getprotobyname = core.getprotobyname
 
-  -- Resolves a non-numeric address for sock:connect/bind/sendto/sendmsg, the method
-  -- 'fname' (called by C, which has checked the address's shape and types).
-  core.set_address_resolver(function(sock, addr, is_local, fname)
+  -- Resolves a non-numeric address for sock:connect/bind/sendto/sendmsg, given as
+  -- argument #n of the method 'fname' (called by C, which has checked the address's
+  -- shape and types); errors in the address name that argument, as API.md §2 says.
+  core.set_address_resolver(function(sock, addr, is_local, fname, n)
     local family = sock.family
     if family ~= C.AF_INET and family ~= C.AF_INET6 then return addr end
     local host, port = addr[1], addr[2]
@@ -315,7 +316,10 @@ return function(trio, core)
     if type(sa) ~= "table" then
       raise("gaierror", "trio.socket: the hostname resolver gave no address for %s", tostring(host))
     end
-    if bad_port then raise("ValueError", "%s: port must be 0-65535, got %d", fname, bad_port) end
+    if bad_port then
+      raise("ValueError", "%s: bad argument #%d 'address' (port between 0 and 65535 expected, got %s)",
+        fname, n, tostring(addr[2]))  -- as a numeric host's message shows it
+    end
     if family == C.AF_INET6 then
       return { sa[1], sa[2], addr[3] or sa[3] or 0, addr[4] or sa[4] or 0 }
     end

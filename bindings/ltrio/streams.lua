@@ -96,7 +96,7 @@ return function(trio, core)
   -- A TCP port: an integer from 0 to 65535 (getaddrinfo would silently wrap others).
   local function checkport(v, fname, i)
     local port = checkint(v, fname, i, "port")
-    if port < 0 or port > 65535 then argvalue(fname, i, "port", "port must be 0-65535", v) end
+    if port < 0 or port > 65535 then argvalue(fname, i, "port", "port between 0 and 65535 expected", v) end
     return port
   end
 
