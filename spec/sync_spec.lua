@@ -380,6 +380,26 @@ describe("trio.StrictFIFOLock", function()
     assert.is_false(lock:locked())
     h.raises("RuntimeError", lock.release, lock)
   end))
+
+  it("errors name StrictFIFOLock, the class called", h.async(function()
+    local lock = trio.StrictFIFOLock()
+    assert.equal("StrictFIFOLock:release: can't release a StrictFIFOLock you don't own",
+      h.raises("RuntimeError", lock.release, lock).message)
+    lock:acquire()
+    assert.equal("StrictFIFOLock:acquire_nowait: attempt to re-acquire an already held StrictFIFOLock",
+      h.raises("RuntimeError", lock.acquire_nowait, lock).message)
+    assert.equal("StrictFIFOLock:acquire: attempt to re-acquire an already held StrictFIFOLock",
+      h.raises("RuntimeError", lock.acquire, lock).message)
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function()
+        assert.equal("StrictFIFOLock:acquire_nowait: the lock is held",
+          h.raises("WouldBlock", lock.acquire_nowait, lock).message)
+      end)
+    end)
+    lock:release()
+    assert.equal("Lock:release: can't release a Lock you don't own",
+      h.raises("RuntimeError", trio.Lock().release, trio.Lock()).message)
+  end))
 end)
 
 describe("trio.CapacityLimiter", function()
@@ -576,6 +596,24 @@ describe("trio.Condition", function()
     assert.are.equal(cond, cond:acquire_nowait())
     h.raises("TypeError", cond.notify, cond, "x")
     cond:notify(5)  -- nobody waits: nothing happens
+    cond:release()
+  end))
+
+  it("errors name Condition, the class called, not its Lock", h.async(function()
+    local cond = trio.Condition()
+    assert.equal("Condition:release: can't release a Lock you don't own",
+      h.raises("RuntimeError", cond.release, cond).message)
+    cond:acquire()
+    assert.equal("Condition:acquire_nowait: attempt to re-acquire an already held Lock",
+      h.raises("RuntimeError", cond.acquire_nowait, cond).message)
+    assert.equal("Condition:acquire: attempt to re-acquire an already held Lock",
+      h.raises("RuntimeError", cond.acquire, cond).message)
+    trio.open_nursery(function(nursery)
+      nursery:start_soon(function()
+        assert.equal("Condition:acquire_nowait: the lock is held",
+          h.raises("WouldBlock", cond.acquire_nowait, cond).message)
+      end)
+    end)
     cond:release()
   end))
 end)

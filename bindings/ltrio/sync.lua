@@ -154,22 +154,33 @@ return function(trio, core, util)
   local StrictFIFOLock = { __name = "ltrio.StrictFIFOLock", __index = lock_methods }
   local on_exit = core.on_exit
 
+  -- The names errors give, by class: the methods are shared, but a message names the
+  -- class the caller called (Condition passes its own).
+  local function method_names(class)
+    local n = { class = class }
+    for _, m in ipairs { "locked", "acquire_nowait", "acquire", "release", "statistics" } do
+      n[m] = class .. ":" .. m
+    end
+    return n
+  end
+  local lock_names = { [Lock] = method_names("Lock"), [StrictFIFOLock] = method_names("StrictFIFOLock") }
+
   local function islock(v)
     local mt = getmetatable(v)
     return mt == Lock or mt == StrictFIFOLock
   end
-  local function checklock(self, fname)
-    if not islock(self) then checkself(self, Lock, fname) end
+  -- The names for a Lock or StrictFIFOLock 'self'; anything else is a bad self (named
+  -- as Lock's: the methods do not know which class's table they were taken from).
+  local function checklock(self, method)
+    local n = lock_names[getmetatable(self)]
+    if not n then checkself(self, Lock, "Lock:" .. method) end
+    return n
   end
 
   local function new_lock(mt) return setmetatable({ _owner = false, _waiters = new_queue(), _broken = false }, mt) end
   function trio.Lock() return new_lock(Lock) end
   function trio.StrictFIFOLock() return new_lock(StrictFIFOLock) end
 
-  function lock_methods:locked()
-    checklock(self, "Lock:locked")
-    return self._owner ~= false
-  end
   local function broken_lock(lock)  -- Trio's message
     return newerror("BrokenResourceError", "Owner of this lock exited without releasing: " .. lock._owner.name)
   end
@@ -177,21 +188,24 @@ return function(trio, core, util)
     self._owner = task
     on_exit(task, self, true)
   end
-  function lock_methods:acquire_nowait()
-    checklock(self, "Lock:acquire_nowait")
-    local me = current_task("Lock:acquire_nowait")
-    if self._owner == me then runtimeerror("Lock:acquire_nowait: attempt to re-acquire an already held Lock") end
+
+  -- The methods' bodies; 'n' names the class called (lock_names, or Condition's).
+  local function lock_acquire_nowait(self, n)
+    local me = current_task(n.acquire_nowait)
+    if self._owner == me then
+      runtimeerror(n.acquire_nowait .. ": attempt to re-acquire an already held " .. lock_names[getmetatable(self)].class)
+    end
     if self._owner then  -- also when broken: the exited owner holds it for good (Trio)
-      error(newerror("WouldBlock", "Lock:acquire_nowait: the lock is held"), 2)
+      error(newerror("WouldBlock", n.acquire_nowait .. ": the lock is held"), 2)
     end
     take(self, me)
-    return self
   end
-  function lock_methods:acquire()
-    checklock(self, "Lock:acquire")
-    enter("Lock:acquire")
-    local me = current_task("Lock:acquire")
-    if self._owner == me then runtimeerror("Lock:acquire: attempt to re-acquire an already held Lock") end
+  local function lock_acquire(self, n)
+    enter(n.acquire)
+    local me = current_task(n.acquire)
+    if self._owner == me then
+      runtimeerror(n.acquire .. ": attempt to re-acquire an already held " .. lock_names[getmetatable(self)].class)
+    end
     if self._broken then error(broken_lock(self), 2) end
     if not self._owner then
       take(self, me)
@@ -199,18 +213,34 @@ return function(trio, core, util)
     else
       wait_in(self._waiters, entry(me))  -- release hands the lock over directly
     end
-    return self
   end
-  function lock_methods:release()
-    checklock(self, "Lock:release")
-    local me = current_task("Lock:release")
-    if self._owner ~= me then runtimeerror("Lock:release: can't release a Lock you don't own") end
+  local function lock_release(self, n)
+    local me = current_task(n.release)
+    if self._owner ~= me then
+      runtimeerror(n.release .. ": can't release a " .. lock_names[getmetatable(self)].class .. " you don't own")
+    end
     on_exit(me, self, false)
     local w = wake_first(self._waiters)
     if w then take(self, w.task) else self._owner = false end
   end
+
+  function lock_methods:locked()
+    checklock(self, "locked")
+    return self._owner ~= false
+  end
+  function lock_methods:acquire_nowait()
+    lock_acquire_nowait(self, checklock(self, "acquire_nowait"))
+    return self
+  end
+  function lock_methods:acquire()
+    lock_acquire(self, checklock(self, "acquire"))
+    return self
+  end
+  function lock_methods:release()
+    lock_release(self, checklock(self, "release"))
+  end
   function lock_methods:statistics()
-    checklock(self, "Lock:statistics")
+    checklock(self, "statistics")
     return { locked = self._owner ~= false, owner = self._owner or nil, tasks_waiting = q_waiting(self._waiters) }
   end
   for _, mt in ipairs { Lock, StrictFIFOLock } do
@@ -442,19 +472,20 @@ return function(trio, core, util)
     checkself(self, Condition, "Condition:locked")
     return self._lock:locked()
   end
+  local condition_names = method_names("Condition")
   function condition_methods:acquire_nowait()
     checkself(self, Condition, "Condition:acquire_nowait")
-    self._lock:acquire_nowait()
+    lock_acquire_nowait(self._lock, condition_names)
     return self
   end
   function condition_methods:acquire()
     checkself(self, Condition, "Condition:acquire")
-    self._lock:acquire()
+    lock_acquire(self._lock, condition_names)
     return self
   end
   function condition_methods:release()
     checkself(self, Condition, "Condition:release")
-    self._lock:release()
+    lock_release(self._lock, condition_names)
   end
   Condition.__close = condition_methods.release
 
