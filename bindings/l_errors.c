@@ -283,13 +283,19 @@ void l_checkcallable(lua_State *L, int i, const char *fname, const char *param) 
 
 /* ---- Lua side: classes, iserror, error construction ---- */
 
-static int class_tostring(lua_State *L) {  /* [-0, +1, -] */
+/* "<type>: <message>"; a 'type' that is no string (a user may clear it) gives way to
+** the name of the object's class, then to "Error".  [-0, +1, e] */
+static int class_tostring(lua_State *L) {
+  lua_settop(L, 1);
   lua_getfield(L, 1, "type");
+  if (!lua_isstring(L, 2) && !(luaL_getmetafield(L, 1, "name") != LUA_TNIL && lua_isstring(L, -1)))
+    lua_pushliteral(L, "Error");
+  const char *type = lua_tostring(L, -1);
   lua_getfield(L, 1, "message");
   if (lua_isstring(L, -1) && lua_rawlen(L, -1) > 0)
-    lua_pushfstring(L, "%s: %s", lua_tostring(L, -2), lua_tostring(L, -1));
+    lua_pushfstring(L, "%s: %s", type, lua_tostring(L, -1));
   else
-    lua_pushstring(L, lua_isstring(L, -2) ? lua_tostring(L, -2) : "Error");
+    lua_pushstring(L, type);
   return 1;
 }
 

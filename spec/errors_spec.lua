@@ -98,6 +98,18 @@ describe("trio.Error and its classes", function()
     assert.are.equal("ValueError: " .. err.message, tostring(err))
   end)
 
+  it("tostring names the class, or Error, when the type field is not a string", function()
+    local err = a_value_error()
+    err.type = nil
+    assert.are.equal("ValueError: " .. err.message, tostring(err))
+    err.type = {}
+    assert.are.equal("ValueError: " .. err.message, tostring(err))
+    local plain = setmetatable({ message = "m" }, { __tostring = getmetatable(err).__tostring })
+    assert.are.equal("Error: m", tostring(plain))
+    plain.message = nil
+    assert.are.equal("Error", tostring(plain))
+  end)
+
   it("concatenates like a string on either side", function()
     local err = a_value_error()
     assert.are.equal("> " .. tostring(err), "> " .. err)
