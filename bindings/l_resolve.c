@@ -85,16 +85,25 @@ static void pushentries(lua_State *L, const struct addrinfo *res) {
   }
 }
 
-/* core.idna(host) -> host encoded with IDNA 2008 (ASCII names unchanged)  [-0, +1, e] */
+/* core.idna(host [, fname, n]) -> host encoded with IDNA 2008 (ASCII names unchanged).
+** Errors name trio.socket.getaddrinfo's 'host', or with 'fname' the address given as
+** argument #n of that socket method (whose host l_addr_get has checked).  [-0, +1, e] */
 static int l_resolve_idna(lua_State *L) {
-  if (lua_isnoneornil(L, 1)) return 1;
-  if (lua_type(L, 1) != LUA_TSTRING)
-    return l_argerror(L, 1, "trio.socket.getaddrinfo", "host", "string or nil");
+  static const char gai[] = "trio.socket.getaddrinfo";
+  static const char what[] = "host name that IDNA 2008 can encode expected";
+  const char *fname = lua_isnoneornil(L, 2) ? NULL : lua_tostring(L, 2);
+  if (lua_isnoneornil(L, 1)) {
+    lua_pushnil(L);
+    return 1;
+  }
+  if (lua_type(L, 1) != LUA_TSTRING) return l_argerror(L, 1, gai, "host", "string or nil");
   char *out;
-  int r = lt_resolve_idna(l_cstring(L, 1, "trio.socket.getaddrinfo", "host"), &out);
-  if (r == -EINVAL)
-    return l_argvalue(L, 1, "trio.socket.getaddrinfo", "host", "host name that IDNA 2008 can encode expected");
-  if (r != 0) return l_raise(L, r, "trio.socket.getaddrinfo");
+  int r = lt_resolve_idna(l_cstring(L, 1, gai, "host"), &out);
+  if (r == -EINVAL && fname != NULL)
+    return l_raisef(L, "ValueError", "%s: bad argument #%d 'address' (%s, got %s)", fname,
+                    (int)lua_tointeger(L, 3), what, l_describe(L, 1));
+  if (r == -EINVAL) return l_argvalue(L, 1, gai, "host", what);
+  if (r != 0) return l_raise(L, r, fname != NULL ? fname : gai);
   lua_pushstring(L, out);
   free(out);
   return 1;

@@ -164,6 +164,19 @@ describe("trio.socket.getaddrinfo", function()
     assert.equal('trio.socket.inet_pton: bad argument #2 \'ip_string\' (string without a NUL byte expected, ' ..
       'got string "::1\\0x")', message(S.inet_pton, S.AF_INET6, "::1\0x"))
   end))
+
+  it("a host in a socket method's address that IDNA cannot encode names the method", h.async(function()
+    local function message(fn, ...) return h.raises("ValueError", fn, ...).message end
+    local d <close> = S.socket(S.AF_INET, S.SOCK_DGRAM)
+    local what = "'address' (host name that IDNA 2008 can encode expected, got string \"a\\255.de\")"
+    assert.equal("socket:connect: bad argument #1 " .. what, message(d.connect, d, { "a\xff.de", 80 }))
+    assert.equal("socket:bind: bad argument #1 " .. what, message(d.bind, d, { "a\xff.de", 80 }))
+    assert.equal("socket:sendto: bad argument #2 " .. what, message(d.sendto, d, "x", { "a\xff.de", 80 }))
+    assert.equal("socket:sendto: bad argument #3 " .. what, message(d.sendto, d, "x", 0, { "a\xff.de", 80 }))
+    assert.equal("socket:sendmsg: bad argument #4 " .. what,
+      message(d.sendmsg, d, { "x" }, {}, 0, { "a\xff.de", "80" }))
+    assert.is_true(d:fileno() >= 0)
+  end))
 end)
 
 describe("custom hostname resolver", function()

@@ -258,11 +258,13 @@ return function(trio, core)
     return res
   end
 
-  function socket.getaddrinfo(host, port, family, type_, proto, flags)
+  -- getaddrinfo, for the address given as argument #n of the socket method 'fname' when
+  -- one is given: a host IDNA cannot encode names that argument.
+  local function getaddrinfo(fname, n, host, port, family, type_, proto, flags)
     core.checkasync("trio.socket.getaddrinfo")
     checkpoint_if_cancelled()
     local ok, res = pcall(function()
-      host = core.idna(host)
+      host = core.idna(host, fname, n)
       return core.getaddrinfo_numeric(host, port, family, type_, proto, flags)
     end)
     if not ok or res ~= nil then
@@ -275,6 +277,10 @@ return function(trio, core)
       return checked(h.resolver:getaddrinfo(host, port, family or 0, type_ or 0, proto or 0, flags or 0))
     end
     return core.getaddrinfo_thread(host, port, family, type_, proto, flags)
+  end
+
+  function socket.getaddrinfo(host, port, family, type_, proto, flags)
+    return getaddrinfo(nil, nil, host, port, family, type_, proto, flags)
   end
 
   function socket.getnameinfo(sockaddr, flags)
@@ -311,7 +317,7 @@ return function(trio, core)
     if family == C.AF_INET6 and sock:getsockopt(C.IPPROTO_IPV6, C.IPV6_V6ONLY) == 0 then
       flags = flags | C.AI_V4MAPPED
     end
-    local res = socket.getaddrinfo(host, port, family, sock.type, sock.proto, flags)
+    local res = getaddrinfo(fname, n, host, port, family, sock.type, sock.proto, flags)
     local sa = type(res) == "table" and type(res[1]) == "table" and res[1][5]
     if type(sa) ~= "table" then
       raise("gaierror", "trio.socket: the hostname resolver gave no address for %s", tostring(host))
