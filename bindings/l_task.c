@@ -417,9 +417,9 @@ void l_task_prefetch(lt_task_t *et, int ahead) {
   }
   const char *co = (const char *)t->base.L;
   if (co == NULL) return;
-  for (int i = 0; i < 4; i++) __builtin_prefetch(co + 64 * i);  /* a lua_State: ~200 bytes */
+  for (int i = 0; i < 4; i++) __builtin_prefetch((const void *)((uintptr_t)co + 64u * (unsigned)i));  /* a lua_State: ~200 bytes */
   for (int i = 0; i < 4; i++)
-    if (t->hint[i]) __builtin_prefetch(t->hint[i]);
+    if (t->hint[i]) __builtin_prefetch((const void *)((uintptr_t)co + (uintptr_t)(intptr_t)t->hint[i]));
 }
 
 void l_task_step(lt_task_t *et, void *ud) {
@@ -487,6 +487,11 @@ void l_checkcancel(lua_State *L, l_task_t *t) {
   }
 }
 
+static void set_hint(task_t *t, int i, const void *p) {
+  intptr_t d = (intptr_t)p - (intptr_t)t->base.L;
+  t->hint[i] = p != NULL && d >= INT32_MIN && d <= INT32_MAX ? (int32_t)d : 0;
+}
+
 /* Every yield to the scheduler: marks it as ltrio's own (not a direct coroutine.yield),
 ** notes the stack top for l_yield_back, and the addresses its next step reads first
 ** (l_task_prefetch): the first and top values of the yielding C function's frame,
@@ -497,11 +502,11 @@ static int yield_to_scheduler(lua_State *L, l_task_t *t, lua_KContext ctx, lua_K
   int top = lua_gettop(L);
   tt->proper_yield = 1;
   tt->nargs = (unsigned)top;
-  tt->hint[0] = top >= 1 ? lua_topointer(L, 1) : NULL;
-  tt->hint[1] = top >= 2 ? lua_topointer(L, top) : NULL;
   lua_Debug ar;
-  tt->hint[2] = lua_getstack(L, 0, &ar) ? (const void *)ar.i_ci : NULL;
-  tt->hint[3] = lua_getstack(L, 1, &ar) ? (const void *)ar.i_ci : NULL;
+  set_hint(tt, 0, top >= 1 ? lua_topointer(L, 1) : NULL);
+  set_hint(tt, 1, top >= 2 ? lua_topointer(L, top) : NULL);
+  set_hint(tt, 2, lua_getstack(L, 0, &ar) ? (const void *)ar.i_ci : NULL);
+  set_hint(tt, 3, lua_getstack(L, 1, &ar) ? (const void *)ar.i_ci : NULL);
   return lua_yieldk(L, 0, ctx, k);
 }
 

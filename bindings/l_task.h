@@ -3,6 +3,8 @@
 #ifndef L_TASK_H
 #define L_TASK_H
 
+#include <stdint.h>
+
 #include "../engine/loop.h"
 #include "../engine/scope.h"
 #include "l_common.h"
@@ -21,7 +23,9 @@ typedef struct {
   l_task_t base;
   l_nursery_t *nursery;   /* the nursery it belongs to; NULL for the main task */
   int ref;                /* registry reference anchoring the live task */
-  const void *hint[4];    /* memory its next step touches first (prefetched) */
+  /* memory its next step touches first, for l_task_prefetch: offsets from its
+  ** lua_State (heap objects lie within 2 GiB of each other; 0: none) */
+  int32_t hint[4];
   /* before the first step: the arguments for the first resume (a Lua stack holds
   ** fewer than 2^28); while it waits: its stack top, for l_yield_back */
   unsigned nargs : 28;
