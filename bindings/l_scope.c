@@ -276,12 +276,7 @@ static const luaL_Reg core_funcs[] = {
     {NULL, NULL}};
 
 void l_scope_open(lua_State *L) {  /* core table on top */
-  lua_newtable(L);
-  lua_createtable(L, 0, 1);
-  lua_pushliteral(L, "k");
-  lua_setfield(L, -2, "__mode");
-  lua_setmetatable(L, -2);
-  lua_setfield(L, LUA_REGISTRYINDEX, CANCEL_INFO);
+  l_set_weak_keyed(L, CANCEL_INFO);
   luaL_newmetatable(L, SCOPE_MT);
   scope_mt = lua_topointer(L, -1);
   lua_newtable(L);  /* methods, extended by the facade (run) */

@@ -904,8 +904,7 @@ static const luaL_Reg task_meta[] = {
   {NULL, NULL}
 };
 
-/* A new table with weak keys in registry field 'name'. */
-static void set_weak_keyed(lua_State *L, const char *name) {
+void l_set_weak_keyed(lua_State *L, const char *name) {
   lua_newtable(L);
   lua_createtable(L, 0, 1);
   lua_pushliteral(L, "k");
@@ -917,7 +916,7 @@ static void set_weak_keyed(lua_State *L, const char *name) {
 /* ERRINFO maps error objects (weakly: a caught error is not kept alive) to
 ** {value, name, traceback}; plain values share one slot, the last one raised. */
 void l_task_reset_errinfo(lua_State *L) {
-  set_weak_keyed(L, ERRINFO);
+  l_set_weak_keyed(L, ERRINFO);
 }
 
 void l_task_errinfo(lua_State *L, int err) {
@@ -945,8 +944,8 @@ void l_task_open(lua_State *L) {
   l_task_mt = lua_topointer(L, -1);
   luaL_setfuncs(L, task_meta, 0);
   lua_pop(L, 1);
-  set_weak_keyed(L, EXIT_SETS);
-  set_weak_keyed(L, START_STATUS);
+  l_set_weak_keyed(L, EXIT_SETS);
+  l_set_weak_keyed(L, START_STATUS);
   lua_newtable(L);
   pool_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   pool_n = 0;  /* a new state: the idle threads of an earlier (closed) state went with it */

@@ -37,6 +37,9 @@ typedef struct {
 
 void l_task_prefetch(lt_task_t *t, int ahead);
 
+/* A new table with weak keys in registry field 'name'. */
+void l_set_weak_keyed(lua_State *L, const char *name);
+
 /* Cancels the scope whose userdata is at 'idx' for 'source' (LT_CANCEL_*); the first
 ** cancel also records 'reason' and the task 'by' (each may be NULL) for its Cancelled. */
 void l_scope_cancel_for(lua_State *L, int idx, int source, const char *reason, l_task_t *by);

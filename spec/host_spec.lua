@@ -367,11 +367,24 @@ describe("ltrio (host binary) Ctrl-C", function()
     interrupt("pcall")
   end)
 
-  it("a second Ctrl-C interrupts a task spinning in Lua code", function()
+  -- Runs the host on 'code', which prints "ready PID" and then spins, and sends it two
+  -- Ctrl-C; returns the shell's "status=N" line and the host's stderr.
+  local function two_ctrl_c(code)
     need_bin()
     h.skip_unless(os.execute("env --default-signal=INT true >/dev/null 2>&1"),
       "env --default-signal is unavailable")
-    local s = script([[
+    local err = tmp()
+    local p, pid = h.start_host(script(code), err)
+    assert(os.execute("kill -INT " .. pid))
+    while h.sigint_pending(pid) do end          -- the first Ctrl-C was delivered
+    os.execute("kill -INT " .. pid .. " 2>/dev/null")
+    local rest = p:read("a")
+    p:close()
+    return rest, slurp(err)
+  end
+
+  it("a second Ctrl-C interrupts a task spinning in Lua code", function()
+    local rest, stderr = two_ctrl_c([[
       local trio = require "ltrio"
       local f = io.open("/proc/self/stat"); local pid = f:read("n"); f:close()
       local c <close> = setmetatable({}, { __close = function() io.stderr:write("main closed\n") end })
@@ -380,24 +393,13 @@ describe("ltrio (host binary) Ctrl-C", function()
       local x = 0
       while true do x = x + 1 end
     ]])
-    local err = tmp()
-    local p, pid = h.start_host(s, err)
-    assert(os.execute("kill -INT " .. pid))
-    while h.sigint_pending(pid) do end          -- the first Ctrl-C was delivered
-    os.execute("kill -INT " .. pid .. " 2>/dev/null")
-    local rest = p:read("a")
-    p:close()
-    local stderr = slurp(err)
     assert.are_not.equal("status=124\n", rest, "still spinning after two Ctrl-C")
     assert.are.equal("status=130\n", rest, stderr)
     assert.truthy(stderr:find("main closed", 1, true), stderr)
   end)
 
   it("two Ctrl-C in a nursery body that spins raise one KeyboardInterrupt, status 130", function()
-    need_bin()
-    h.skip_unless(os.execute("env --default-signal=INT true >/dev/null 2>&1"),
-      "env --default-signal is unavailable")
-    local s = script([[
+    local rest, stderr = two_ctrl_c([[
       local trio = require "ltrio"
       local f = io.open("/proc/self/stat"); local pid = f:read("n"); f:close()
       trio.open_nursery(function(nursery)
@@ -413,14 +415,6 @@ describe("ltrio (host binary) Ctrl-C", function()
         while true do x = x + 1 end
       end)
     ]])
-    local err = tmp()
-    local p, pid = h.start_host(s, err)
-    assert(os.execute("kill -INT " .. pid))
-    while h.sigint_pending(pid) do end
-    os.execute("kill -INT " .. pid .. " 2>/dev/null")
-    local rest = p:read("a")
-    p:close()
-    local stderr = slurp(err)
     assert.are.equal("status=130\n", rest, stderr)
     assert.truthy(stderr:find("body closed by KeyboardInterrupt", 1, true), stderr)
     assert.falsy(stderr:find("ErrorGroup", 1, true), stderr)

@@ -5,6 +5,24 @@ local trio = require "ltrio"
 
 local function is_cancelled(e) return trio.iserror(e, "Cancelled") end
 
+-- The errors of lock-like 'obj' name its class 'cls'; its messages call the lock 'held'.
+local function assert_lock_errors(obj, cls, held)
+  assert.equal(cls .. ":release: can't release a " .. held .. " you don't own",
+    h.raises("RuntimeError", obj.release, obj).message)
+  obj:acquire()
+  assert.equal(cls .. ":acquire_nowait: attempt to re-acquire an already held " .. held,
+    h.raises("RuntimeError", obj.acquire_nowait, obj).message)
+  assert.equal(cls .. ":acquire: attempt to re-acquire an already held " .. held,
+    h.raises("RuntimeError", obj.acquire, obj).message)
+  trio.open_nursery(function(nursery)
+    nursery:start_soon(function()
+      assert.equal(cls .. ":acquire_nowait: the lock is held",
+        h.raises("WouldBlock", obj.acquire_nowait, obj).message)
+    end)
+  end)
+  obj:release()
+end
+
 describe("trio.Event", function()
   it("starts unset; set() sets it and is idempotent", function()
     local ev = trio.Event()
@@ -382,21 +400,7 @@ describe("trio.StrictFIFOLock", function()
   end))
 
   it("errors name StrictFIFOLock, the class called", h.async(function()
-    local lock = trio.StrictFIFOLock()
-    assert.equal("StrictFIFOLock:release: can't release a StrictFIFOLock you don't own",
-      h.raises("RuntimeError", lock.release, lock).message)
-    lock:acquire()
-    assert.equal("StrictFIFOLock:acquire_nowait: attempt to re-acquire an already held StrictFIFOLock",
-      h.raises("RuntimeError", lock.acquire_nowait, lock).message)
-    assert.equal("StrictFIFOLock:acquire: attempt to re-acquire an already held StrictFIFOLock",
-      h.raises("RuntimeError", lock.acquire, lock).message)
-    trio.open_nursery(function(nursery)
-      nursery:start_soon(function()
-        assert.equal("StrictFIFOLock:acquire_nowait: the lock is held",
-          h.raises("WouldBlock", lock.acquire_nowait, lock).message)
-      end)
-    end)
-    lock:release()
+    assert_lock_errors(trio.StrictFIFOLock(), "StrictFIFOLock", "StrictFIFOLock")
     assert.equal("Lock:release: can't release a Lock you don't own",
       h.raises("RuntimeError", trio.Lock().release, trio.Lock()).message)
   end))
@@ -600,21 +604,7 @@ describe("trio.Condition", function()
   end))
 
   it("errors name Condition, the class called, not its Lock", h.async(function()
-    local cond = trio.Condition()
-    assert.equal("Condition:release: can't release a Lock you don't own",
-      h.raises("RuntimeError", cond.release, cond).message)
-    cond:acquire()
-    assert.equal("Condition:acquire_nowait: attempt to re-acquire an already held Lock",
-      h.raises("RuntimeError", cond.acquire_nowait, cond).message)
-    assert.equal("Condition:acquire: attempt to re-acquire an already held Lock",
-      h.raises("RuntimeError", cond.acquire, cond).message)
-    trio.open_nursery(function(nursery)
-      nursery:start_soon(function()
-        assert.equal("Condition:acquire_nowait: the lock is held",
-          h.raises("WouldBlock", cond.acquire_nowait, cond).message)
-      end)
-    end)
-    cond:release()
+    assert_lock_errors(trio.Condition(), "Condition", "Lock")
   end))
 end)
 
