@@ -85,9 +85,10 @@ static const int families[] = {AF_INET, AF_INET6, AF_UNIX, AF_NETLINK, AF_PACKET
 
 /* get(value, family, local) -> the sockaddr bytes or false (must resolve) */
 static int l_get(lua_State *L) {
+  static const l_addrarg_t arg = {"fuzz:get", "address", 1};
   l_sockaddr_t sa;
   int family = (int)lua_tointeger(L, 2);
-  if (!l_addr_get(L, 1, family, lua_toboolean(L, 3), &sa, "fuzz:get")) {
+  if (!l_addr_get(L, 1, family, lua_toboolean(L, 3), &sa, &arg)) {
     lua_pushboolean(L, 0);
     return 1;
   }

@@ -18,7 +18,7 @@ FUZZ_CHECK_TIME ?= 15
 FUZZ_HARNESSES  := addr idna ancdata
 
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -MMD -MP $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -MMD -MP $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
                $(LUA_CFLAGS) $(UV_CFLAGS) -DLTRIO_VERSION='"$(VERSION)"'
 FUZZ_LIBS    = $(LUA_LIBS) $(UV_LIBS) -lpthread -ldl -lm
 
