@@ -286,6 +286,24 @@ describe("a waiting task's coroutine", function()
     assert.matches("coroutine.close", err.message)
   end))
 
+  it("closed while it receives on an FdStream: the stream is not left busy", h.async(function()
+    local a, b = trio.socket.socketpair()
+    local stream <close> = trio.lowlevel.FdStream(a:fileno())
+    local thread
+    h.raises("RuntimeError", trio.open_nursery, function(n)
+      n:start_soon(function()
+        thread = coroutine.running()
+        stream:receive_some()
+      end)
+      trio.testing.wait_all_tasks_blocked()
+      assert.is_true(coroutine.close(thread))
+      b:send("x")  -- wakes the closed task, which ends with a RuntimeError
+    end)
+    assert.are.equal("x", stream:receive_some())
+    a:close()
+    b:close()
+  end))
+
   it("an orphaned nursery whose last start() fails after its last child still closes", h.async(function()
     local thread, orphan
     local log = {}

@@ -468,6 +468,14 @@ return function(trio, core)
 
   function FdStream:fileno() return core.fd_fileno(rawget(self, FD)) end
 
+  -- Marks the stream busy in 'slot' (RECEIVING or SENDING) until the returned guard,
+  -- held in a to-be-closed variable, is closed: by any exit, a coroutine.close included.
+  local busy_guard_mt = {__close = function(g) rawset(g[1], g[2], false) end}
+  local function busy(self, slot)
+    rawset(self, slot, true)
+    return setmetatable({self, slot}, busy_guard_mt)
+  end
+
   -- A closed holder raises EBADF.
   local function fd_read(self, n) return core.fd_read(rawget(self, FD), n) end
   local function fd_write(self, data) return core.fd_write(rawget(self, FD), data) end
@@ -485,9 +493,8 @@ return function(trio, core)
     if rawget(self, RECEIVING) then
       raise("BusyResourceError", "another task is using this stream for receiving")
     end
-    self[RECEIVING] = true
+    local _ <close> = busy(self, RECEIVING)
     local ok, data = pcall(fd_read, self, n)
-    self[RECEIVING] = false
     if ok then return data end
     fd_translate(data)
   end
@@ -500,14 +507,11 @@ return function(trio, core)
     if rawget(self, SENDING) then
       raise("BusyResourceError", "another task is using this stream for sending")
     end
-    self[SENDING] = true
+    local _ <close> = busy(self, SENDING)
     local total, off, piece = #data, 0, data
     local ok, e = true, nil
     if total == 0 then
-      if self:fileno() == -1 then
-        self[SENDING] = false
-        raise("ClosedResourceError", "file was already closed")
-      end
+      if self:fileno() == -1 then raise("ClosedResourceError", "file was already closed") end
       ok, e = pcall(checkpoint)
     end
     while ok and off < total do
@@ -523,7 +527,6 @@ return function(trio, core)
         end
       end
     end
-    self[SENDING] = false
     if not ok then fd_translate(e) end
   end
 
@@ -534,9 +537,8 @@ return function(trio, core)
     end
     local fd = self:fileno()
     if fd == -1 then raise("ClosedResourceError", "file was already closed") end
-    self[SENDING] = true
+    local _ <close> = busy(self, SENDING)
     local ok, e = pcall(lowlevel.wait_writable, fd)
-    self[SENDING] = false
     if not ok then fd_translate(e) end
   end
 
