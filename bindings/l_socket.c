@@ -1012,7 +1012,7 @@ static int l_socket_getsockopt(lua_State *L) {
     lua_pushinteger(L, v);
     return 1;
   }
-  if (n < 0 || n > 1024) l_argvalue(L, 4, fname, "buflen", "out of range (0-1024)");
+  if (n < 0 || n > 1024) l_argvalue(L, 4, fname, "buflen", "buflen between 0 and 1024 expected");
   char buf[1024];
   socklen_t len = (socklen_t)n;
   if (getsockopt(s->fd, level, opt, buf, &len) != 0) return l_raise(L, -errno, fname);
