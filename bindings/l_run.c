@@ -216,13 +216,13 @@ static double check_threshold(lua_State *L, int i, const char *fname) {
   return v;
 }
 
-/* The value of option 'name' (on the stack top) of the options table, argument #1. */
-static double check_option(lua_State *L, const char *fname, const char *name) {
+/* The value of option 'name' (on the stack top) of the options table, argument #1;
+** 'finite' refuses math.huge too. */
+static double check_option(lua_State *L, const char *fname, const char *name, int finite) {
   if (lua_type(L, -1) != LUA_TNUMBER)
     l_raisef(L, "TypeError", "%s: bad argument #1 'options' (%s must be a number, got %s)", fname, name,
              luaL_typename(L, -1));
   double v = lua_tonumber(L, -1);
-  int finite = strcmp(name, "rate") == 0;  /* a threshold of math.huge: never jump */
   if (isnan(v) || v < 0 || (finite && isinf(v)))
     l_raisef(L, "ValueError", "%s: bad argument #1 'options' (%s must be a %snon-negative number, got %s)",
              fname, name, finite ? "finite " : "", isnan(v) ? "nan" : luaL_tolstring(L, -1, NULL));
@@ -238,8 +238,8 @@ static int l_clock_new(lua_State *L) {
     lua_pushnil(L);
     while (lua_next(L, 1)) {
       const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
-      if (strcmp(k, "rate") == 0) rate = check_option(L, fname, "rate");
-      else if (strcmp(k, "autojump_threshold") == 0) threshold = check_option(L, fname, "autojump_threshold");
+      if (strcmp(k, "rate") == 0) rate = check_option(L, fname, "rate", 1);
+      else if (strcmp(k, "autojump_threshold") == 0) threshold = check_option(L, fname, "autojump_threshold", 0);  /* math.huge: never jump */
       else
         return l_raisef(L, "TypeError", "%s: bad argument #1 'options' (unknown option '%s')", fname,
                         luaL_tolstring(L, -2, NULL));

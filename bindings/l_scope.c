@@ -124,20 +124,8 @@ void l_push_cancelled(lua_State *L, const l_task_t *t) {
       task = lua_tostring(L, -1);
     }
   }
-  luaL_Buffer b;  /* the strings stay below it while the message is built */
-  luaL_buffinit(L, &b);
-  luaL_addstring(&b, "cancelled due to ");
-  luaL_addstring(&b, source);
-  if (reason != NULL) {
-    luaL_addstring(&b, " with reason '");
-    luaL_addstring(&b, reason);
-    luaL_addchar(&b, '\'');
-  }
-  if (task != NULL) {
-    luaL_addstring(&b, " from task ");
-    luaL_addstring(&b, task);
-  }
-  luaL_pushresult(&b);
+  lua_pushfstring(L, "cancelled due to %s%s%s%s%s%s", source, reason ? " with reason '" : "",
+                  reason ? reason : "", reason ? "'" : "", task ? " from task " : "", task ? task : "");
   l_newerror(L, "Cancelled", lua_tostring(L, -1));
   lua_pushstring(L, source);
   lua_setfield(L, -2, "source");

@@ -408,6 +408,10 @@ static void finish_task(lua_State *L, task_t *t, int status, int nres) {
 ** two steps ahead overlaps those misses with the current step. Two steps ahead:
 ** the task itself, whose fields say what to fetch one step ahead. A stale hint
 ** costs nothing: a prefetch never faults. */
+static void prefetch_at(const void *base, intptr_t offset) {
+  __builtin_prefetch((const void *)((uintptr_t)base + (uintptr_t)offset));
+}
+
 void l_task_prefetch(lt_task_t *et, int ahead) {
   task_t *t = lt_container_of(et, task_t, base.task);
   if (ahead == 2) {
@@ -415,11 +419,11 @@ void l_task_prefetch(lt_task_t *et, int ahead) {
     __builtin_prefetch((char *)t + 64);
     return;
   }
-  const char *co = (const char *)t->base.L;
+  const void *co = t->base.L;
   if (co == NULL) return;
-  for (int i = 0; i < 4; i++) __builtin_prefetch((const void *)((uintptr_t)co + 64u * (unsigned)i));  /* a lua_State: ~200 bytes */
+  for (int i = 0; i < 4; i++) prefetch_at(co, 64 * i);  /* a lua_State: ~200 bytes */
   for (int i = 0; i < 4; i++)
-    if (t->hint[i]) __builtin_prefetch((const void *)((uintptr_t)co + (uintptr_t)(intptr_t)t->hint[i]));
+    if (t->hint[i]) prefetch_at(co, t->hint[i]);
 }
 
 void l_task_step(lt_task_t *et, void *ud) {
